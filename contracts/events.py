@@ -1,0 +1,100 @@
+"""Events: ``session.created``, ``session.updated`` and ``session.failed``.
+
+Events are tagged on ``type``. They are lenient to decode (unknown fields are ignored) so consumers keep
+working when a later minor version adds fields. ``session`` is tagged on ``provider`` and carries only
+client-facing data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from msgspec import Struct
+
+_EVENT = {"frozen": True, "kw_only": True}
+
+
+class _SessionBase(Struct, tag_field="provider", **_EVENT):  # type: ignore[call-arg]
+    id: str
+    expires_at: datetime | None = None
+
+
+class PrimerWarning(Struct, **_EVENT):  # type: ignore[call-arg]
+    type: str | None = None
+    code: str | None = None
+    message: str | None = None
+
+
+class PrimerSession(_SessionBase, tag="primer"):
+    """``id`` is the client token (Primer names sessions by it)."""
+
+    client_token: str
+    warnings: list[PrimerWarning] = []
+
+
+class WorldlineSession(_SessionBase, tag="worldline"):
+    """``id`` is ``client_session_id``; the session lives 2 hours from creation."""
+
+    client_session_id: str
+    customer_id: str
+    client_api_url: str | None = None
+    asset_url: str | None = None
+    invalid_tokens: list[str] = []
+    region: str | None = None
+
+
+class ApplePaySession(_SessionBase, tag="worldline-applepay"):
+    """``session_object`` is Apple's opaque merchant session, to hand to ``completeMerchantValidation``."""
+
+    session_object: str
+
+
+class MpgsSession(_SessionBase, tag="mpgs"):
+    version: str | None = None
+    update_status: str | None = None
+    authentication_limit: int | None = None
+    aes256_key: str | None = None  # only when the account opts in (include_aes256_key)
+
+
+class AcquiredSession(_SessionBase, tag="acquired"):
+    """``id`` is Acquired's ``session_id``; the session lives 10 minutes."""
+
+
+Session = PrimerSession | WorldlineSession | ApplePaySession | MpgsSession | AcquiredSession
+
+
+class ErrorInfo(Struct, **_EVENT):  # type: ignore[call-arg]
+    code: str  # see contracts.names.ErrorCode
+    message: str
+    retryable: bool
+    provider_status: int | None = None
+    provider_code: str | None = None
+    field: str | None = None
+
+
+class _EventBase(Struct, tag_field="type", **_EVENT):  # type: ignore[call-arg]
+    event_id: str
+    occurred_at: datetime
+    command_id: str
+    correlation_id: str | None = None
+    provider: str | None = None
+    account: str | None = None
+    order_id: str | None = None
+
+
+class SessionCreated(_EventBase, tag="session.created"):
+    session: Session
+
+
+class SessionUpdated(_EventBase, tag="session.updated"):
+    session: Session
+
+
+class SessionFailed(_EventBase, tag="session.failed"):
+    operation: Literal["create", "update"]
+    error: ErrorInfo
+    attempts: int = 1
+
+
+Event = SessionCreated | SessionUpdated | SessionFailed

@@ -1,0 +1,1 @@
+"""payment-sessions: turns session commands from RabbitMQ into provider sessions and publishes events."""

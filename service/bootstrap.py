@@ -1,0 +1,91 @@
+"""The composition root: builds every resource from settings and owns them in one AsyncExitStack."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import structlog
+from aio_pika.abc import AbstractRobustConnection
+from aiohttp import web
+
+from service.handlers import SessionHandlers
+from service.messaging.connection import connect
+from service.messaging.consumer import CommandConsumer
+from service.messaging.publisher import EventPublisher
+from service.messaging.topology import declare, declare_commands_queue
+from service.metrics import Metrics
+from service.ports import Clock, SystemClock
+from service.probes import probe_app
+from service.providers.http import ProviderHttp
+from service.providers.registry import build_providers
+from service.secret import mask_url
+from service.settings import Settings
+
+log = structlog.get_logger("payment_sessions")
+
+
+@dataclass
+class Service:
+    settings: Settings
+    connection: AbstractRobustConnection
+    consumer: CommandConsumer
+    metrics: Metrics
+    http_port: int | None
+
+    def ready(self) -> bool:
+        return self.connection.connected.is_set() and self.consumer.consuming
+
+    async def drain(self) -> bool:
+        """Stop consuming and finish in-flight commands (SIGTERM)."""
+        return await self.consumer.stop(self.settings.shutdown_grace)
+
+
+@contextlib.asynccontextmanager
+async def running_service(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Service]:
+    """Connect, declare the topology, start consuming; on exit drain and close in reverse order."""
+    clock = clock or SystemClock()
+    metrics = Metrics()
+    async with contextlib.AsyncExitStack() as stack:
+        session = await stack.enter_async_context(
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, limit_per_host=256))
+        )
+        providers = build_providers(settings.accounts, ProviderHttp(session, metrics), clock)
+        log.info(
+            "starting",
+            broker=mask_url(settings.broker.url.reveal()),
+            providers=sorted(f"{account}/{provider}" for account, provider in providers),
+        )
+        connection = await connect(settings.broker, name=settings.broker.app_id)
+        stack.push_async_callback(connection.close)
+        publish_channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        declared = await declare(publish_channel, settings.topology, delivery_limit=settings.broker.delivery_limit)
+        consume_channel = await connection.channel()
+        await consume_channel.set_qos(prefetch_count=settings.broker.prefetch)
+        queue = await declare_commands_queue(
+            consume_channel, settings.topology, delivery_limit=settings.broker.delivery_limit
+        )
+        publisher = EventPublisher(
+            publish_channel,
+            declared.events,
+            declared.dead_letter,
+            app_id=settings.broker.app_id,
+            source=settings.broker.event_source,
+            timeout=settings.broker.publish_timeout,
+        )
+        consumer = CommandConsumer(queue, SessionHandlers(providers, clock), publisher, settings.broker, metrics)
+        service = Service(settings, connection, consumer, metrics, None)
+        if settings.http.enabled:
+            runner = web.AppRunner(probe_app(metrics, service.ready), access_log=None)
+            await runner.setup()
+            stack.push_async_callback(runner.cleanup)
+            site = web.TCPSite(runner, settings.http.host, settings.http.port)
+            await site.start()
+            service.http_port = runner.addresses[0][1] if runner.addresses else None
+        await consumer.start()
+        stack.push_async_callback(service.drain)
+        log.info("consuming", queue=settings.topology.commands_queue, prefetch=settings.broker.prefetch)
+        yield service
+    log.info("stopped")

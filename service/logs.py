@@ -1,0 +1,67 @@
+"""structlog, configured once: JSON lines off a terminal, redaction of secret-looking keys always.
+
+Control characters in values are escaped by the JSON renderer, and by ``_escape`` for the console
+renderer, so a hostile field can never forge a second record (S2).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any, TextIO
+
+import structlog
+
+from service.secret import MASK, Secret
+
+_SECRET_KEY = re.compile(
+    r"(pass(word)?|secret|token|api_?key|app_key|authorization|aes256|cookie|credential)", re.IGNORECASE
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x1b]")
+
+
+def _redact(value: Any, key: str = "") -> Any:
+    if isinstance(value, Secret) or (key and _SECRET_KEY.search(key) and value is not None):
+        return MASK
+    if isinstance(value, dict):
+        return {k: _redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact(v) for v in value]
+    return value
+
+
+def redact_secrets(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in list(event_dict):
+        if key != "event":
+            event_dict[key] = _redact(event_dict[key], key)
+    return event_dict
+
+
+def _escape(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key, value in event_dict.items():
+        if isinstance(value, str) and _CONTROL.search(value):
+            event_dict[key] = value.encode("unicode_escape").decode("ascii")
+    return event_dict
+
+
+def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | None = None) -> None:
+    stream = stream or sys.stdout
+    as_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
+    renderer: Any = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        redact_secrets,
+        structlog.processors.format_exc_info,
+    ]
+    if not as_json:
+        processors.append(_escape)
+    structlog.configure(
+        processors=[*processors, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
+        logger_factory=structlog.PrintLoggerFactory(stream),
+        cache_logger_on_first_use=False,
+    )

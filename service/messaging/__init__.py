@@ -1,0 +1,1 @@
+"""AMQP: connection, topology, publisher, consumer and the one place that settles a delivery."""

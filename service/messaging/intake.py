@@ -1,0 +1,91 @@
+"""Turn a raw delivery into a command, an invalid command (answerable) or poison (dead letter). Pure."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+from msgspec import Struct
+
+from contracts.codec import CONTENT_TYPE, decode_command
+from contracts.commands import CreateSession, UpdateSession
+from contracts.names import CommandType
+
+
+class Accepted(Struct, frozen=True):
+    command_type: CommandType
+    command: CreateSession | UpdateSession
+
+
+class Invalid(Struct, frozen=True):
+    """JSON with a readable command_id that breaks the contract: answered with ``session.failed``."""
+
+    command_type: CommandType
+    envelope: dict[str, Any]
+    message: str
+    field: str | None
+
+
+class Poison(Struct, frozen=True):
+    """Nothing we can answer: dead-lettered with ``reason``."""
+
+    reason: str
+
+
+Intake = Accepted | Invalid | Poison
+
+_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
+_NAMED = re.compile(r"^Object (?:missing required|contains unknown) field `(?P<name>[^`]*)`")
+_ENVELOPE_STR = ("correlation_id", "provider", "account", "order_id")
+_COMMAND_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
+
+
+def split_error(text: str) -> tuple[str, str | None]:
+    """msgspec's "message - at `$.a.b`" as (message, "a.b")."""
+    match = _PATH.search(text)
+    message = _PATH.sub("", text)
+    path = match.group("path") if match else ""
+    named = _NAMED.match(message)
+    if named:
+        path = f"{path}.{named.group('name')}" if path else named.group("name")
+    return message, path or None
+
+
+def _envelope(body: bytes) -> dict[str, Any] | None:
+    """The answerable parts of a command that failed validation, or None when there is no usable id."""
+    try:
+        raw = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return None
+    if not isinstance(raw, dict):
+        return None
+    command_id = raw.get("command_id")
+    if not isinstance(command_id, str) or not _COMMAND_ID.match(command_id):
+        return None
+    envelope: dict[str, Any] = {"command_id": command_id}
+    for key in _ENVELOPE_STR:
+        value = raw.get(key)
+        envelope[key] = value[:128] if isinstance(value, str) else None
+    return envelope
+
+
+def take(routing_key: str, content_type: str | None, body: bytes, *, max_body_bytes: int) -> Intake:
+    try:
+        command_type = CommandType(routing_key)
+    except ValueError:
+        return Poison(f"unknown routing key {routing_key[:64]!r}")
+    if len(body) > max_body_bytes:
+        return Poison(f"body of {len(body)} bytes exceeds the {max_body_bytes}-byte limit")
+    if content_type and content_type.split(";")[0].strip().lower() != CONTENT_TYPE:
+        return Poison(f"content type {content_type[:64]!r} is not {CONTENT_TYPE}")
+    try:
+        return Accepted(command_type, decode_command(command_type, body))
+    except msgspec.ValidationError as exc:
+        envelope = _envelope(body)
+        message, field = split_error(str(exc))
+        if envelope is None:
+            return Poison(f"invalid command without a usable command_id: {message}"[:300])
+        return Invalid(command_type, envelope, message[:300], field)
+    except msgspec.DecodeError:
+        return Poison("body is not valid JSON")

@@ -1,0 +1,91 @@
+"""Publishes events (and dead letters) with publisher confirms; a publish returns only once confirmed.
+
+Raises ``PublishFailed`` when the broker returns the message (no binding), nacks it, does not confirm it
+in time, or the channel is gone: the caller then must not ack the command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import aiormq
+from aio_pika import DeliveryMode, Message
+from aio_pika.abc import AbstractChannel, AbstractExchange
+from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
+
+from contracts.codec import CONTENT_TYPE, encode
+from contracts.events import Event
+from contracts.names import CLOUDEVENTS_SPECVERSION
+
+
+class PublishFailed(Exception):
+    """The broker did not confirm the publish; the message is not known to be stored."""
+
+
+class EventPublisher:
+    def __init__(
+        self,
+        channel: AbstractChannel,
+        events: AbstractExchange,
+        dead_letter: AbstractExchange,
+        *,
+        app_id: str,
+        source: str,
+        timeout: float,
+    ) -> None:
+        self._channel = channel
+        self._events = events
+        self._dead_letter = dead_letter
+        self._app_id = app_id
+        self._source = source
+        self._timeout = timeout
+
+    def event_message(self, event: Event, correlation_id: str | None) -> Message:
+        event_type = type(event).__struct_config__.tag
+        assert isinstance(event_type, str)
+        return Message(
+            encode(event),
+            content_type=CONTENT_TYPE,
+            delivery_mode=DeliveryMode.PERSISTENT,
+            message_id=event.event_id,
+            correlation_id=correlation_id,
+            type=event_type,
+            timestamp=event.occurred_at,
+            app_id=self._app_id,
+            headers={
+                "cloudEvents_specversion": CLOUDEVENTS_SPECVERSION,
+                "cloudEvents_id": event.event_id,
+                "cloudEvents_source": self._source,
+                "cloudEvents_type": event_type,
+                "cloudEvents_time": event.occurred_at.isoformat(),
+                "cloudEvents_subject": event.command_id,
+            },
+        )
+
+    async def publish_event(self, event: Event, *, correlation_id: str | None, reply_to: str | None) -> None:
+        message = self.event_message(event, correlation_id)
+        assert message.type is not None
+        await self._confirm(self._events, message, message.type, mandatory=True)
+        if reply_to:
+            # Best effort to the requester's queue: it may be gone, which must not block the command.
+            default = self._channel.default_exchange
+            await self._confirm(default, message, reply_to, mandatory=False)
+
+    async def dead_letter(self, body: bytes, routing_key: str, headers: Mapping[str, Any], **properties: Any) -> None:
+        message = Message(
+            body,
+            headers=dict(headers),
+            delivery_mode=DeliveryMode.PERSISTENT,
+            timestamp=datetime.now(UTC),
+            **properties,
+        )
+        await self._confirm(self._dead_letter, message, routing_key, mandatory=True)
+
+    async def _confirm(self, exchange: AbstractExchange, message: Message, routing_key: str, *, mandatory: bool) -> None:
+        try:
+            await exchange.publish(message, routing_key, mandatory=mandatory, timeout=self._timeout)
+        except (AMQPError, aiormq.exceptions.AMQPError, ChannelInvalidStateError, asyncio.TimeoutError, RuntimeError) as exc:
+            raise PublishFailed(f"{type(exc).__name__} publishing to {exchange.name or '(default)'}/{routing_key}") from None

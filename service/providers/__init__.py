@@ -1,0 +1,1 @@
+"""Provider adapters: one folder each, wired up in ``registry.py``."""

@@ -1,0 +1,1 @@
+"""Primer client sessions: ``POST``/``PATCH /client-session`` with ``X-Api-Key`` and ``X-Api-Version``."""

@@ -1,0 +1,193 @@
+"""Settings: the only module that reads the environment and the configuration file.
+
+One TOML file (``--config`` or ``PAYMENT_SESSIONS_CONFIG``), ``AMQP_URL`` for the broker, and every
+secret either inline or as ``<key>_file``. Bad configuration fails at start with the key's dotted path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+from msgspec import Struct
+from yarl import URL
+
+from contracts.names import Topology
+from service.secret import Secret
+
+_CFG = {"frozen": True, "kw_only": True, "forbid_unknown_fields": True}
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+class SettingsError(Exception):
+    """Configuration is unusable; the message names the key."""
+
+
+def _check_base_url(key: str, value: str) -> None:
+    url = URL(value)
+    if url.scheme not in ("http", "https") or not url.host or url.path not in ("", "/") or url.query_string:
+        raise ValueError(f"{key} must be scheme, host and port only (e.g. https://api.example.com), got {value!r}")
+
+
+class ProviderAccount(Struct, **_CFG):  # type: ignore[call-arg]
+    base_url: str
+    timeout: float = 10.0  # seconds for one provider call
+
+    def __post_init__(self) -> None:
+        _check_base_url("base_url", self.base_url)
+        if not 0 < self.timeout <= 120:
+            raise ValueError("timeout must be between 0 and 120 seconds")
+
+
+class PrimerAccount(ProviderAccount):
+    api_key: Secret
+    api_version: str = "2.4"
+
+
+class WorldlineAccount(ProviderAccount):
+    merchant_id: str
+    api_key_id: str
+    secret_api_key: Secret
+    integrator: str = "payment-sessions"
+    applepay_domains: list[str] | None = None  # overrides the shipped Apple host list
+
+
+class MpgsAccount(ProviderAccount):
+    merchant_id: str
+    api_password: Secret
+    api_version: int = 100
+    include_aes256_key: bool = False  # put the session's aes256Key in events (off: it is a server secret)
+
+
+class AcquiredAccount(ProviderAccount):
+    app_id: str
+    app_key: Secret
+    company_id: str | None = None
+    mid: str | None = None
+
+
+class AccountProviders(Struct, **_CFG):  # type: ignore[call-arg]
+    """The provider tables of one merchant account: ``[accounts.<name>.<provider>]``."""
+
+    primer: PrimerAccount | None = None
+    worldline: WorldlineAccount | None = None
+    mpgs: MpgsAccount | None = None
+    acquired: AcquiredAccount | None = None
+
+
+class Broker(Struct, **_CFG):  # type: ignore[call-arg]
+    url: Secret = Secret(DEFAULT_AMQP_URL)
+    prefetch: int = 256
+    delivery_limit: int = 20  # quorum-queue redeliveries before the broker dead-letters a command
+    publish_timeout: float = 10.0  # seconds to wait for a publisher confirm
+    republish_delay: float = 1.0  # seconds before requeueing a command whose event was not confirmed
+    max_body_bytes: int = 256 * 1024
+    app_id: str = "payment-sessions"
+    event_source: str = "urn:payment-sessions"  # CloudEvents ``source``
+    verify_tls: bool = True  # for amqps://; turn off only for local brokers with self-signed certs
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.prefetch <= 65535:
+            raise ValueError("prefetch must be between 1 and 65535")
+
+
+class HttpServer(Struct, **_CFG):  # type: ignore[call-arg]
+    enabled: bool = True
+    host: str = "0.0.0.0"  # noqa: S104 - the probe server is meant to be reached by the orchestrator
+    port: int = 8000  # 0 picks a free port
+
+
+class Logging(Struct, **_CFG):  # type: ignore[call-arg]
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["auto", "json", "console"] = "auto"
+
+
+class Simulator(Struct, **_CFG):  # type: ignore[call-arg]
+    host: str = "127.0.0.1"
+    port: int = 8080
+    latency_ms: int = 0
+
+
+class Settings(Struct, **_CFG):  # type: ignore[call-arg]
+    broker: Broker = Broker()
+    topology: Topology = Topology()
+    http: HttpServer = HttpServer()
+    logging: Logging = Logging()
+    simulator: Simulator = Simulator()
+    shutdown_grace: float = 25.0  # seconds to finish in-flight commands after SIGTERM
+    accounts: dict[str, AccountProviders] = {}
+
+
+def _dec_hook(type_: type, obj: Any) -> Any:
+    if type_ is Secret:
+        if not isinstance(obj, str):
+            raise TypeError("Expected `str`")
+        return Secret(obj)
+    raise NotImplementedError
+
+
+def _read_secret_files(table: dict[str, Any], path: str) -> dict[str, Any]:
+    """Replace every ``<key>_file`` with ``<key>`` holding the file's stripped content."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out[key] = _read_secret_files(value, f"{path}{key}.")
+        elif key.endswith("_file") and isinstance(value, str):
+            plain = key.removesuffix("_file")
+            if plain in table:
+                raise SettingsError(f"{path}{key}: give either {plain} or {key}, not both")
+            try:
+                out[plain] = Path(value).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise SettingsError(f"{path}{key}: cannot read {value!r} ({exc.strerror})") from None
+        else:
+            out[key] = value
+    return out
+
+
+_AT = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
+
+
+def _convert(raw: Any, type_: type[Any], prefix: str) -> Any:
+    try:
+        return msgspec.convert(raw, type_, dec_hook=_dec_hook)
+    except msgspec.ValidationError as exc:
+        text = str(exc)
+        match = _AT.search(text)
+        key = prefix + (match.group("path") if match else "")
+        message = _AT.sub("", text)
+        raise SettingsError(f"{key.strip('.') or 'config'}: {message}") from None
+
+
+def settings_from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
+    data = _read_secret_files(dict(raw), "")
+    accounts_raw = data.pop("accounts", {})
+    if not isinstance(accounts_raw, dict):
+        raise SettingsError("accounts: Expected a table")
+    accounts = {
+        name: _convert(table, AccountProviders, f"accounts.{name}.") for name, table in accounts_raw.items()
+    }
+    if amqp_url := env.get("AMQP_URL"):
+        data.setdefault("broker", {})["url"] = amqp_url
+    settings: Settings = _convert(data, Settings, "")
+    return msgspec.structs.replace(settings, accounts=accounts)
+
+
+def load_settings(path: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read the TOML file named by ``path`` or ``PAYMENT_SESSIONS_CONFIG`` (none: defaults) plus ``AMQP_URL``."""
+    env = os.environ if env is None else env
+    path = path or env.get("PAYMENT_SESSIONS_CONFIG")
+    raw: dict[str, Any] = {}
+    if path:
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SettingsError(f"config file {path!r}: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"config file {path!r}: {exc}") from None
+    return settings_from_mapping(raw, env)

@@ -1,0 +1,81 @@
+"""Primer through the shared provider contract, plus Primer's own edge cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts.events import PrimerSession, SessionCreated, SessionUpdated
+from tests.contract.base import ProviderContract
+
+AMOUNTS = {
+    "400": 40000,
+    "403-html": 40300,
+    "500": 50000,
+    "502-html": 50200,
+    "timeout": 59000,
+    "garbage": 59100,
+    "reset": 59200,
+}
+API_KEY = "sim-primer-key-4242"
+
+
+class TestPrimerContract(ProviderContract):
+    provider = "primer"
+    table = "primer"
+
+    def account(self, base_url: str) -> dict[str, Any]:
+        return {"base_url": base_url, "api_key": API_KEY}
+
+    def bad_account(self, base_url: str) -> dict[str, Any]:
+        return {"base_url": base_url, "api_key": "wrong-primer-key"}
+
+    def secrets(self) -> list[str]:
+        return [API_KEY, "wrong-primer-key"]
+
+    def create(self, command_id: str, fault: str | None = None) -> dict[str, Any]:
+        return {
+            "provider": "primer",
+            "command_id": command_id,
+            "order_id": "order-1",
+            "amount": AMOUNTS[fault] if fault else 1250,
+            "currency": "EUR",
+            "customer": {"id": "cust-1", "email": "ada@example.com", "first_name": "Ada"},
+            "metadata": {"channel": "web"},
+        }
+
+    def update(self, command_id: str, session_id: str) -> dict[str, Any] | None:
+        return {
+            "provider": "primer",
+            "command_id": command_id,
+            "session_id": session_id,
+            "amount": 2000,
+            "options": {"line_items": [{"item_id": "sku-1", "amount": 1000, "quantity": 2}]},
+        }
+
+    def check_created(self, event: SessionCreated) -> None:
+        session = event.session
+        assert isinstance(session, PrimerSession)
+        assert session.client_token == session.id and session.expires_at is not None
+        assert session.warnings == []  # an email was given
+
+
+async def test_update_keeps_token_and_clears_fields(harness: Any, command_id: str) -> None:
+    contract = TestPrimerContract()
+    service = await harness.start({"default": {"primer": contract.account(harness.simulator_url)}})
+    created = await service.send("session.create", contract.create(command_id))
+    assert isinstance(created, SessionCreated)
+    body = {"provider": "primer", "command_id": command_id + "-u", "session_id": created.session.id, "metadata": None}
+    updated = await service.send("session.update", body)
+    assert isinstance(updated, SessionUpdated) and updated.session.id == created.session.id
+    stored = harness.simulator.sessions[f"primer:{created.session.id}"]
+    assert "metadata" not in stored and stored["amount"] == 1250
+
+
+async def test_missing_email_gives_warnings(harness: Any, command_id: str) -> None:
+    contract = TestPrimerContract()
+    service = await harness.start({"default": {"primer": contract.account(harness.simulator_url)}})
+    body = contract.create(command_id)
+    body["customer"] = None
+    created = await service.send("session.create", body)
+    assert isinstance(created, SessionCreated) and isinstance(created.session, PrimerSession)
+    assert [w.code for w in created.session.warnings] == ["MISSING_EMAIL_ADDRESS"]

@@ -1,0 +1,210 @@
+"""Runs the real service in-process against the real broker, with the simulator on a local port.
+
+Every harness uses uuid-named exchanges and queues, and removes them afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import uuid
+from collections import defaultdict
+from typing import Any
+
+import aio_pika
+import msgspec
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from aiohttp import web
+
+from contracts.codec import decode_event
+from contracts.events import Event
+from contracts.names import Topology
+from service.bootstrap import Service, running_service
+from service.logs import configure_logging
+from service.settings import Settings, settings_from_mapping
+from service.simulator.app import build_app, state_of
+from service.simulator.state import SimulatorState
+
+EVENT_TIMEOUT = 20.0
+
+
+def unique_topology() -> Topology:
+    suffix = uuid.uuid4().hex[:12]
+    return Topology(
+        commands_exchange=f"test.{suffix}.commands",
+        commands_queue=f"test.{suffix}.commands",
+        events_exchange=f"test.{suffix}.events",
+        dead_letter_exchange=f"test.{suffix}.dead-letter",
+        dead_letter_queue=f"test.{suffix}.dead-letter",
+    )
+
+
+def test_settings(amqp_url: str, accounts: dict[str, Any], **overrides: Any) -> Settings:
+    raw: dict[str, Any] = {
+        "broker": {"url": amqp_url, "publish_timeout": 5.0, "republish_delay": 0.2},
+        "topology": msgspec.to_builtins(unique_topology()),
+        "http": {"enabled": False},
+        "shutdown_grace": 10.0,
+        "accounts": accounts,
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            raw.setdefault(key, {}).update(value)
+        else:
+            raw[key] = value
+    return settings_from_mapping(raw, {})
+
+
+class EventTap:
+    """An analytics-style consumer: its own queue bound with ``session.#``, events kept per command_id."""
+
+    def __init__(self) -> None:
+        self.events: dict[str, list[Event]] = defaultdict(list)
+        self.messages: list[AbstractIncomingMessage] = []
+        self._changed = asyncio.Condition()
+
+    async def on_message(self, message: AbstractIncomingMessage) -> None:
+        event = decode_event(message.body)
+        async with self._changed:
+            self.events[event.command_id].append(event)
+            self.messages.append(message)
+            self._changed.notify_all()
+        await message.ack()
+
+    async def wait_for(self, command_id: str, count: int = 1, timeout: float = EVENT_TIMEOUT) -> list[Event]:
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: len(self.events[command_id]) >= count), timeout
+            )
+            return list(self.events[command_id])
+
+
+class RunningService:
+    def __init__(self, harness: Harness, service: Service, settings: Settings) -> None:
+        self.harness = harness
+        self.service = service
+        self.settings = settings
+
+    @property
+    def topology(self) -> Topology:
+        return self.settings.topology
+
+    async def publish(self, routing_key: str, body: bytes | dict[str, Any], **properties: Any) -> None:
+        payload = body if isinstance(body, bytes) else msgspec.json.encode(body)
+        properties.setdefault("content_type", "application/json")
+        channel = await self.harness.channel()
+        exchange = await channel.get_exchange(self.topology.commands_exchange)
+        await exchange.publish(aio_pika.Message(payload, **properties), routing_key)
+
+    async def send(self, routing_key: str, body: dict[str, Any], **properties: Any) -> Event:
+        """Publish a command and return the first event for its command_id."""
+        await self.publish(routing_key, body, **properties)
+        return (await self.harness.tap_for(self.topology).wait_for(body["command_id"]))[0]
+
+    async def dead_letters(self, count: int, timeout: float = EVENT_TIMEOUT) -> list[AbstractIncomingMessage]:
+        channel = await self.harness.channel()
+        queue = await channel.get_queue(self.topology.dead_letter_queue)
+        found: list[AbstractIncomingMessage] = []
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(found) < count:
+            message = await queue.get(no_ack=True, fail=False)
+            if message is not None:
+                found.append(message)
+            elif asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"{len(found)} of {count} dead letters")
+            else:
+                await asyncio.sleep(0.05)
+        return found
+
+
+class Harness:
+    def __init__(self, amqp_url: str) -> None:
+        self.amqp_url = amqp_url
+        self.simulator_url = ""
+        self.simulator: SimulatorState | None = None
+        self._log = io.StringIO()
+        self._stack = contextlib.AsyncExitStack()
+        self._connection: AbstractRobustConnection | None = None
+        self._taps: dict[str, EventTap] = {}
+        self._sim_runner: web.AppRunner | None = None
+        self._topologies: list[Topology] = []
+
+    async def __aenter__(self) -> Harness:
+        configure_logging("info", "json", self._log)
+        self._connection = await aio_pika.connect_robust(self.amqp_url)
+        await self.start_simulator({})
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
+        if self._connection is not None:
+            await self._cleanup_topologies()
+            await self._connection.close()
+
+    async def channel(self) -> aio_pika.abc.AbstractChannel:
+        assert self._connection is not None
+        if not hasattr(self, "_channel"):
+            self._channel = await self._connection.channel()
+        return self._channel
+
+    def log_text(self) -> str:
+        return self._log.getvalue()
+
+    def log_records(self) -> list[dict[str, Any]]:
+        return [msgspec.json.decode(line) for line in self.log_text().splitlines() if line.strip()]
+
+    async def start_simulator(self, accounts: dict[str, Any], *, hang_seconds: float = 5.0) -> SimulatorState:
+        settings = settings_from_mapping({"accounts": accounts}, {})
+        if self._sim_runner is None:
+            app = build_app(settings, hang_seconds=hang_seconds)
+            self._sim_runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5)
+            await self._sim_runner.setup()
+            self._stack.push_async_callback(self._sim_runner.cleanup)
+            site = web.TCPSite(self._sim_runner, "127.0.0.1", 0)
+            await site.start()
+            self.simulator = state_of(app)
+            port = self._sim_runner.addresses[0][1]
+            self.simulator_url = f"http://127.0.0.1:{port}"
+        else:
+            assert self.simulator is not None
+            self.simulator.settings = settings
+        return self.simulator
+
+    async def start(
+        self, accounts: dict[str, Any], *, simulator_accounts: dict[str, Any] | None = None, **overrides: Any
+    ) -> RunningService:
+        """Start a service for ``accounts`` (tables may name ``{simulator}`` as base_url)."""
+        await self.start_simulator(simulator_accounts or accounts)
+        settings = test_settings(self.amqp_url, accounts, **overrides)
+        self._topologies.append(settings.topology)
+        await self.tap(settings.topology)
+        service = await self._stack.enter_async_context(running_service(settings))
+        return RunningService(self, service, settings)
+
+    async def tap(self, topology: Topology) -> EventTap:
+        if topology.events_exchange in self._taps:
+            return self._taps[topology.events_exchange]
+        channel = await self.channel()
+        exchange = await channel.declare_exchange(topology.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        await queue.bind(exchange, "session.#")
+        tap = EventTap()
+        await queue.consume(tap.on_message)
+        self._taps[topology.events_exchange] = tap
+        return tap
+
+    def tap_for(self, topology: Topology) -> EventTap:
+        return self._taps[topology.events_exchange]
+
+    async def _cleanup_topologies(self) -> None:
+        assert self._connection is not None
+        channel = await self._connection.channel()
+        for names in self._topologies:
+            for queue in (names.commands_queue, names.dead_letter_queue):
+                with contextlib.suppress(Exception):
+                    await channel.queue_delete(queue)
+            for exchange in (names.commands_exchange, names.events_exchange, names.dead_letter_exchange):
+                with contextlib.suppress(Exception):
+                    await channel.exchange_delete(exchange)
+        await channel.close()
