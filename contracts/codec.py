@@ -23,19 +23,22 @@ def encode(message: msgspec.Struct) -> bytes:
 
 
 def decode_create(body: bytes) -> CreateSession:
-    return _create_decoder.decode(body)
+    result: CreateSession = _create_decoder.decode(body)
+    return result
 
 
 def decode_update(body: bytes) -> UpdateSession:
-    return _update_decoder.decode(body)
+    result: UpdateSession = _update_decoder.decode(body)
+    return result
 
 
 def decode_command(command_type: CommandType, body: bytes) -> CreateSession | UpdateSession:
     """Decode a command body; raises ``msgspec.ValidationError`` or ``msgspec.DecodeError``."""
     if command_type is CommandType.CREATE:
-        return _create_decoder.decode(body)
-    return _update_decoder.decode(body)
+        return decode_create(body)
+    return decode_update(body)
 
 
 def decode_event(body: bytes) -> Event:
-    return _event_decoder.decode(body)
+    event: Event = _event_decoder.decode(body)
+    return event

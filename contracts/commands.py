@@ -26,10 +26,8 @@ from contracts.types import (
     Url,
 )
 
-_STRICT = {"frozen": True, "kw_only": True, "forbid_unknown_fields": True}
 
-
-class Address(Struct, **_STRICT):  # type: ignore[call-arg]
+class Address(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     line1: Text | None = None
     line2: Text | None = None
     city: ShortText | None = None
@@ -38,7 +36,7 @@ class Address(Struct, **_STRICT):  # type: ignore[call-arg]
     country_code: CountryCode | None = None
 
 
-class Customer(Struct, **_STRICT):  # type: ignore[call-arg]
+class Customer(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     id: ShortText | None = None
     email: ShortText | None = None
     first_name: ShortText | None = None
@@ -51,47 +49,47 @@ class Customer(Struct, **_STRICT):  # type: ignore[call-arg]
 # --- per-provider options --------------------------------------------------------------------------
 
 
-class PrimerLineItem(Struct, **_STRICT):  # type: ignore[call-arg]
+class PrimerLineItem(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     item_id: ShortText
     description: Text | None = None
     amount: MinorUnits
     quantity: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1
 
 
-class PrimerPaymentMethod(Struct, **_STRICT):  # type: ignore[call-arg]
+class PrimerPaymentMethod(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     vault_on_success: bool | None = None
     descriptor: ShortText | None = None
 
 
-class PrimerCreateOptions(Struct, **_STRICT):  # type: ignore[call-arg]
+class PrimerCreateOptions(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     country_code: CountryCode | None = None
     line_items: Annotated[list[PrimerLineItem], msgspec.Meta(max_length=500)] | None = None
     payment_method: PrimerPaymentMethod | None = None
 
 
-class PrimerUpdateOptions(Struct, **_STRICT):  # type: ignore[call-arg]
+class PrimerUpdateOptions(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Fields left out are unchanged; ``null`` clears a field at Primer."""
 
-    country_code: CountryCode | None | UnsetType = UNSET
-    line_items: Annotated[list[PrimerLineItem], msgspec.Meta(max_length=500)] | None | UnsetType = UNSET
+    country_code: CountryCode | UnsetType | None = UNSET
+    line_items: Annotated[list[PrimerLineItem], msgspec.Meta(max_length=500)] | UnsetType | None = UNSET
 
 
-class PaymentProductFilter(Struct, **_STRICT):  # type: ignore[call-arg]
+class PaymentProductFilter(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     groups: Annotated[list[ShortText], msgspec.Meta(max_length=20)] = []
     products: Annotated[list[Annotated[int, msgspec.Meta(ge=1)]], msgspec.Meta(max_length=200)] = []
 
 
-class PaymentProductFilters(Struct, **_STRICT):  # type: ignore[call-arg]
+class PaymentProductFilters(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     restrict_to: PaymentProductFilter | None = None
     exclude: PaymentProductFilter | None = None
 
 
-class WorldlineCreateOptions(Struct, **_STRICT):  # type: ignore[call-arg]
+class WorldlineCreateOptions(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     payment_product_filters: PaymentProductFilters | None = None
     tokens: Annotated[list[ShortText], msgspec.Meta(max_length=100)] = []
 
 
-class ApplePayCreateOptions(Struct, **_STRICT):  # type: ignore[call-arg]
+class ApplePayCreateOptions(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Apple Pay merchant validation. With ``client_session_id``, ``customer_id`` and ``client_api_url``
     from a prior Worldline session the client API is used; otherwise the server API."""
 
@@ -103,11 +101,11 @@ class ApplePayCreateOptions(Struct, **_STRICT):  # type: ignore[call-arg]
     client_api_url: Url | None = None
 
 
-class MpgsCreateOptions(Struct, **_STRICT):  # type: ignore[call-arg]
+class MpgsCreateOptions(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     authentication_limit: Annotated[int, msgspec.Meta(ge=0, le=25)] | None = None
 
 
-class MpgsUpdateOptions(Struct, **_STRICT):  # type: ignore[call-arg]
+class MpgsUpdateOptions(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     order_reference: ShortText | None = None
     order_description: Text | None = None
     session_version: Annotated[str, msgspec.Meta(max_length=10)] | None = None
@@ -116,7 +114,7 @@ class MpgsUpdateOptions(Struct, **_STRICT):  # type: ignore[call-arg]
 ChallengePreference = Literal["challenge_mandated", "challenge_preferred", "no_challenge_requested", "no_preference"]
 
 
-class TdsOptions(Struct, **_STRICT):  # type: ignore[call-arg]
+class TdsOptions(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     is_active: bool = True
     challenge_preference: ChallengePreference = "no_preference"
     contact_url: Url | None = None
@@ -127,7 +125,7 @@ class TdsOptions(Struct, **_STRICT):  # type: ignore[call-arg]
 AcquiredPaymentMethod = Literal["card", "apple_pay", "google_pay"]
 
 
-class AcquiredCreateOptions(Struct, **_STRICT):  # type: ignore[call-arg]
+class AcquiredCreateOptions(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     capture: bool = True
     moto: bool = False
     custom1: ShortText | None = None
@@ -137,9 +135,9 @@ class AcquiredCreateOptions(Struct, **_STRICT):  # type: ignore[call-arg]
     save_card: bool | None = None
 
 
-class AcquiredUpdateOptions(Struct, **_STRICT):  # type: ignore[call-arg]
+class AcquiredUpdateOptions(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     capture: bool | UnsetType = UNSET
-    custom1: ShortText | None | UnsetType = UNSET
+    custom1: ShortText | UnsetType | None = UNSET
     tds: TdsOptions | UnsetType = UNSET
     payment_methods: Annotated[list[AcquiredPaymentMethod], msgspec.Meta(max_length=3)] | UnsetType = UNSET
     is_recurring: bool | UnsetType = UNSET
@@ -149,7 +147,7 @@ class AcquiredUpdateOptions(Struct, **_STRICT):  # type: ignore[call-arg]
 # --- session.create --------------------------------------------------------------------------------
 
 
-class _CreateBase(Struct, tag_field="provider", **_STRICT):  # type: ignore[call-arg]
+class _CreateBase(Struct, tag_field="provider", frozen=True, kw_only=True, forbid_unknown_fields=True):
     command_id: CommandId
     account: AccountName = "default"
     order_id: OrderId | None = None
@@ -161,23 +159,23 @@ class _CreateBase(Struct, tag_field="provider", **_STRICT):  # type: ignore[call
     issued_at: datetime | None = None
 
 
-class CreatePrimerSession(_CreateBase, tag="primer"):
+class CreatePrimerSession(_CreateBase, tag="primer", frozen=True, kw_only=True):
     options: PrimerCreateOptions = msgspec.field(default_factory=PrimerCreateOptions)
 
 
-class CreateWorldlineSession(_CreateBase, tag="worldline"):
+class CreateWorldlineSession(_CreateBase, tag="worldline", frozen=True, kw_only=True):
     options: WorldlineCreateOptions = msgspec.field(default_factory=WorldlineCreateOptions)
 
 
-class CreateApplePaySession(_CreateBase, tag="worldline-applepay"):
+class CreateApplePaySession(_CreateBase, tag="worldline-applepay", frozen=True, kw_only=True):
     options: ApplePayCreateOptions
 
 
-class CreateMpgsSession(_CreateBase, tag="mpgs"):
+class CreateMpgsSession(_CreateBase, tag="mpgs", frozen=True, kw_only=True):
     options: MpgsCreateOptions = msgspec.field(default_factory=MpgsCreateOptions)
 
 
-class CreateAcquiredSession(_CreateBase, tag="acquired"):
+class CreateAcquiredSession(_CreateBase, tag="acquired", frozen=True, kw_only=True):
     options: AcquiredCreateOptions = msgspec.field(default_factory=AcquiredCreateOptions)
 
 
@@ -188,7 +186,7 @@ CreateSession = (
 # --- session.update --------------------------------------------------------------------------------
 
 
-class _UpdateBase(Struct, tag_field="provider", **_STRICT):  # type: ignore[call-arg]
+class _UpdateBase(Struct, tag_field="provider", frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Fields left out are unchanged. ``session_id`` is ``session.id`` from ``session.created``."""
 
     command_id: CommandId
@@ -197,29 +195,29 @@ class _UpdateBase(Struct, tag_field="provider", **_STRICT):  # type: ignore[call
     order_id: OrderId | UnsetType = UNSET
     amount: MinorUnits | UnsetType = UNSET
     currency: Currency | UnsetType = UNSET
-    customer: Customer | None | UnsetType = UNSET
-    metadata: Metadata | None | UnsetType = UNSET
+    customer: Customer | UnsetType | None = UNSET
+    metadata: Metadata | UnsetType | None = UNSET
     correlation_id: ShortText | None = None
     issued_at: datetime | None = None
 
 
-class UpdatePrimerSession(_UpdateBase, tag="primer"):
+class UpdatePrimerSession(_UpdateBase, tag="primer", frozen=True, kw_only=True):
     options: PrimerUpdateOptions = msgspec.field(default_factory=PrimerUpdateOptions)
 
 
-class UpdateWorldlineSession(_UpdateBase, tag="worldline"):
+class UpdateWorldlineSession(_UpdateBase, tag="worldline", frozen=True, kw_only=True):
     """Worldline has no session update: always answered with ``unsupported``."""
 
 
-class UpdateApplePaySession(_UpdateBase, tag="worldline-applepay"):
+class UpdateApplePaySession(_UpdateBase, tag="worldline-applepay", frozen=True, kw_only=True):
     """Apple Pay merchant sessions are single use: always answered with ``unsupported``."""
 
 
-class UpdateMpgsSession(_UpdateBase, tag="mpgs"):
+class UpdateMpgsSession(_UpdateBase, tag="mpgs", frozen=True, kw_only=True):
     options: MpgsUpdateOptions = msgspec.field(default_factory=MpgsUpdateOptions)
 
 
-class UpdateAcquiredSession(_UpdateBase, tag="acquired"):
+class UpdateAcquiredSession(_UpdateBase, tag="acquired", frozen=True, kw_only=True):
     options: AcquiredUpdateOptions = msgspec.field(default_factory=AcquiredUpdateOptions)
 
 

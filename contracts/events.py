@@ -12,28 +12,26 @@ from typing import Literal
 
 from msgspec import Struct
 
-_EVENT = {"frozen": True, "kw_only": True}
 
-
-class _SessionBase(Struct, tag_field="provider", **_EVENT):  # type: ignore[call-arg]
+class _SessionBase(Struct, tag_field="provider", frozen=True, kw_only=True):
     id: str
     expires_at: datetime | None = None
 
 
-class PrimerWarning(Struct, **_EVENT):  # type: ignore[call-arg]
+class PrimerWarning(Struct, frozen=True, kw_only=True):
     type: str | None = None
     code: str | None = None
     message: str | None = None
 
 
-class PrimerSession(_SessionBase, tag="primer"):
+class PrimerSession(_SessionBase, tag="primer", frozen=True, kw_only=True):
     """``id`` is the client token (Primer names sessions by it)."""
 
     client_token: str
     warnings: list[PrimerWarning] = []
 
 
-class WorldlineSession(_SessionBase, tag="worldline"):
+class WorldlineSession(_SessionBase, tag="worldline", frozen=True, kw_only=True):
     """``id`` is ``client_session_id``; the session lives 2 hours from creation."""
 
     client_session_id: str
@@ -44,27 +42,27 @@ class WorldlineSession(_SessionBase, tag="worldline"):
     region: str | None = None
 
 
-class ApplePaySession(_SessionBase, tag="worldline-applepay"):
+class ApplePaySession(_SessionBase, tag="worldline-applepay", frozen=True, kw_only=True):
     """``session_object`` is Apple's opaque merchant session, to hand to ``completeMerchantValidation``."""
 
     session_object: str
 
 
-class MpgsSession(_SessionBase, tag="mpgs"):
+class MpgsSession(_SessionBase, tag="mpgs", frozen=True, kw_only=True):
     version: str | None = None
     update_status: str | None = None
     authentication_limit: int | None = None
     aes256_key: str | None = None  # only when the account opts in (include_aes256_key)
 
 
-class AcquiredSession(_SessionBase, tag="acquired"):
+class AcquiredSession(_SessionBase, tag="acquired", frozen=True, kw_only=True):
     """``id`` is Acquired's ``session_id``; the session lives 10 minutes."""
 
 
 Session = PrimerSession | WorldlineSession | ApplePaySession | MpgsSession | AcquiredSession
 
 
-class ErrorInfo(Struct, **_EVENT):  # type: ignore[call-arg]
+class ErrorInfo(Struct, frozen=True, kw_only=True):
     code: str  # see contracts.names.ErrorCode
     message: str
     retryable: bool
@@ -73,7 +71,7 @@ class ErrorInfo(Struct, **_EVENT):  # type: ignore[call-arg]
     field: str | None = None
 
 
-class _EventBase(Struct, tag_field="type", **_EVENT):  # type: ignore[call-arg]
+class _EventBase(Struct, tag_field="type", frozen=True, kw_only=True):
     event_id: str
     occurred_at: datetime
     command_id: str
@@ -83,15 +81,15 @@ class _EventBase(Struct, tag_field="type", **_EVENT):  # type: ignore[call-arg]
     order_id: str | None = None
 
 
-class SessionCreated(_EventBase, tag="session.created"):
+class SessionCreated(_EventBase, tag="session.created", frozen=True, kw_only=True):
     session: Session
 
 
-class SessionUpdated(_EventBase, tag="session.updated"):
+class SessionUpdated(_EventBase, tag="session.updated", frozen=True, kw_only=True):
     session: Session
 
 
-class SessionFailed(_EventBase, tag="session.failed"):
+class SessionFailed(_EventBase, tag="session.failed", frozen=True, kw_only=True):
     operation: Literal["create", "update"]
     error: ErrorInfo
     attempts: int = 1

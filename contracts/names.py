@@ -54,3 +54,7 @@ class Topology(msgspec.Struct, frozen=True, kw_only=True):
     events_exchange: str = "payment-sessions.events"
     dead_letter_exchange: str = "payment-sessions.dead-letter"
     dead_letter_queue: str = "payment-sessions.dead-letter"
+    # Optional catch-all queue bound to every event (``session.#``), capped at ``events_queue_max_length``.
+    # Off by default: consumers bind their own queues. Local setups turn it on so events are never unroutable.
+    events_queue: str | None = None
+    events_queue_max_length: int = 100_000

@@ -30,9 +30,7 @@ Url = Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
 MinorUnits = Annotated[
     int, msgspec.Meta(ge=0, le=10**15, description="Amount in the currency's minor units (cents; yen for JPY).")
 ]
-Currency = Annotated[
-    str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="Upper-case ISO 4217 alphabetic code.")
-]
+Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", description="Upper-case ISO 4217 alphabetic code.")]
 CountryCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2.")]
 MetadataValue = str | int | float | bool | None
 Metadata = Annotated[dict[ShortText, MetadataValue], msgspec.Meta(max_length=50)]

@@ -58,7 +58,9 @@ class SessionHandlers:
             **_envelope(command),
         )
 
-    def invalid_command(self, operation: Operation, envelope: Mapping[str, Any], message: str, field: str | None) -> Event:
+    def invalid_command(
+        self, operation: Operation, envelope: Mapping[str, Any], message: str, field: str | None
+    ) -> Event:
         """``session.failed`` for a command that decodes as JSON but breaks the contract."""
         error = ErrorInfo(code=ErrorCode.INVALID_COMMAND.value, message=message, retryable=False, field=field)
         return self._failed(operation, envelope, error)

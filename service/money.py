@@ -10,10 +10,28 @@ from typing import Final
 
 # ISO 4217 minor-unit exponents that differ from 2 (ISO 4217 list "minor unit" column).
 _EXPONENT_0: Final = frozenset(
-    "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split()
+    [
+        "BIF",
+        "CLP",
+        "DJF",
+        "GNF",
+        "ISK",
+        "JPY",
+        "KMF",
+        "KRW",
+        "PYG",
+        "RWF",
+        "UGX",
+        "UYI",
+        "VND",
+        "VUV",
+        "XAF",
+        "XOF",
+        "XPF",
+    ]
 )
-_EXPONENT_3: Final = frozenset("BHD IQD JOD KWD LYD OMR TND".split())
-_EXPONENT_4: Final = frozenset("CLF UYW".split())
+_EXPONENT_3: Final = frozenset(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
+_EXPONENT_4: Final = frozenset(["CLF", "UYW"])
 
 
 def exponent(currency: str) -> int:

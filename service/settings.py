@@ -20,7 +20,6 @@ from yarl import URL
 from contracts.names import Topology
 from service.secret import Secret
 
-_CFG = {"frozen": True, "kw_only": True, "forbid_unknown_fields": True}
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
@@ -34,7 +33,7 @@ def _check_base_url(key: str, value: str) -> None:
         raise ValueError(f"{key} must be scheme, host and port only (e.g. https://api.example.com), got {value!r}")
 
 
-class ProviderAccount(Struct, **_CFG):  # type: ignore[call-arg]
+class ProviderAccount(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     base_url: str
     timeout: float = 10.0  # seconds for one provider call
 
@@ -44,12 +43,12 @@ class ProviderAccount(Struct, **_CFG):  # type: ignore[call-arg]
             raise ValueError("timeout must be between 0 and 120 seconds")
 
 
-class PrimerAccount(ProviderAccount):
+class PrimerAccount(ProviderAccount, frozen=True, kw_only=True):
     api_key: Secret
     api_version: str = "2.4"
 
 
-class WorldlineAccount(ProviderAccount):
+class WorldlineAccount(ProviderAccount, frozen=True, kw_only=True):
     merchant_id: str
     api_key_id: str
     secret_api_key: Secret
@@ -57,21 +56,21 @@ class WorldlineAccount(ProviderAccount):
     applepay_domains: list[str] | None = None  # overrides the shipped Apple host list
 
 
-class MpgsAccount(ProviderAccount):
+class MpgsAccount(ProviderAccount, frozen=True, kw_only=True):
     merchant_id: str
     api_password: Secret
     api_version: int = 100
     include_aes256_key: bool = False  # put the session's aes256Key in events (off: it is a server secret)
 
 
-class AcquiredAccount(ProviderAccount):
+class AcquiredAccount(ProviderAccount, frozen=True, kw_only=True):
     app_id: str
     app_key: Secret
     company_id: str | None = None
     mid: str | None = None
 
 
-class AccountProviders(Struct, **_CFG):  # type: ignore[call-arg]
+class AccountProviders(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The provider tables of one merchant account: ``[accounts.<name>.<provider>]``."""
 
     primer: PrimerAccount | None = None
@@ -80,7 +79,7 @@ class AccountProviders(Struct, **_CFG):  # type: ignore[call-arg]
     acquired: AcquiredAccount | None = None
 
 
-class Broker(Struct, **_CFG):  # type: ignore[call-arg]
+class Broker(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     url: Secret = Secret(DEFAULT_AMQP_URL)
     prefetch: int = 256
     delivery_limit: int = 20  # quorum-queue redeliveries before the broker dead-letters a command
@@ -89,6 +88,7 @@ class Broker(Struct, **_CFG):  # type: ignore[call-arg]
     max_body_bytes: int = 256 * 1024
     app_id: str = "payment-sessions"
     event_source: str = "urn:payment-sessions"  # CloudEvents ``source``
+    connect_timeout: float = 60.0  # seconds to keep retrying the first connection at start
     verify_tls: bool = True  # for amqps://; turn off only for local brokers with self-signed certs
 
     def __post_init__(self) -> None:
@@ -96,24 +96,24 @@ class Broker(Struct, **_CFG):  # type: ignore[call-arg]
             raise ValueError("prefetch must be between 1 and 65535")
 
 
-class HttpServer(Struct, **_CFG):  # type: ignore[call-arg]
+class HttpServer(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     enabled: bool = True
     host: str = "0.0.0.0"  # noqa: S104 - the probe server is meant to be reached by the orchestrator
     port: int = 8000  # 0 picks a free port
 
 
-class Logging(Struct, **_CFG):  # type: ignore[call-arg]
+class Logging(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     level: Literal["debug", "info", "warning", "error"] = "info"
     format: Literal["auto", "json", "console"] = "auto"
 
 
-class Simulator(Struct, **_CFG):  # type: ignore[call-arg]
+class Simulator(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     host: str = "127.0.0.1"
     port: int = 8080
     latency_ms: int = 0
 
 
-class Settings(Struct, **_CFG):  # type: ignore[call-arg]
+class Settings(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     broker: Broker = Broker()
     topology: Topology = Topology()
     http: HttpServer = HttpServer()
@@ -169,9 +169,7 @@ def settings_from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Set
     accounts_raw = data.pop("accounts", {})
     if not isinstance(accounts_raw, dict):
         raise SettingsError("accounts: Expected a table")
-    accounts = {
-        name: _convert(table, AccountProviders, f"accounts.{name}.") for name, table in accounts_raw.items()
-    }
+    accounts = {name: _convert(table, AccountProviders, f"accounts.{name}.") for name, table in accounts_raw.items()}
     if amqp_url := env.get("AMQP_URL"):
         data.setdefault("broker", {})["url"] = amqp_url
     settings: Settings = _convert(data, Settings, "")

@@ -74,9 +74,7 @@ class EventTap:
 
     async def wait_for(self, command_id: str, count: int = 1, timeout: float = EVENT_TIMEOUT) -> list[Event]:
         async with self._changed:
-            await asyncio.wait_for(
-                self._changed.wait_for(lambda: len(self.events[command_id]) >= count), timeout
-            )
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.events[command_id]) >= count), timeout)
             return list(self.events[command_id])
 
 
@@ -172,15 +170,26 @@ class Harness:
         return self.simulator
 
     async def start(
-        self, accounts: dict[str, Any], *, simulator_accounts: dict[str, Any] | None = None, **overrides: Any
+        self,
+        accounts: dict[str, Any],
+        *,
+        simulator_accounts: dict[str, Any] | None = None,
+        tap: bool = True,
+        **overrides: Any,
     ) -> RunningService:
-        """Start a service for ``accounts`` (tables may name ``{simulator}`` as base_url)."""
+        """Start a service for ``accounts``; ``tap`` binds an analytics-style queue to its events."""
         await self.start_simulator(simulator_accounts or accounts)
-        settings = test_settings(self.amqp_url, accounts, **overrides)
-        self._topologies.append(settings.topology)
-        await self.tap(settings.topology)
+        settings = self.settings(accounts, **overrides)
+        if tap:
+            await self.tap(settings.topology)
         service = await self._stack.enter_async_context(running_service(settings))
         return RunningService(self, service, settings)
+
+    def settings(self, accounts: dict[str, Any], **overrides: Any) -> Settings:
+        """Settings on fresh uuid-named queues, removed when the harness closes."""
+        settings = test_settings(self.amqp_url, accounts, **overrides)
+        self._topologies.append(settings.topology)
+        return settings
 
     async def tap(self, topology: Topology) -> EventTap:
         if topology.events_exchange in self._taps:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 
 import aio_pika
+import structlog
 from aio_pika.abc import AbstractRobustConnection
 from yarl import URL
 
+from service.secret import mask_url
 from service.settings import Broker
+
+log = structlog.get_logger("payment_sessions.connection")
 
 
 def _tls_context(verify: bool) -> ssl.SSLContext:
@@ -21,12 +26,21 @@ def _tls_context(verify: bool) -> ssl.SSLContext:
 
 
 async def connect(broker: Broker, *, name: str) -> AbstractRobustConnection:
+    """Connect, retrying with backoff for up to ``broker.connect_timeout`` (the broker may start later)."""
     url = URL(broker.url.reveal())
-    kwargs = {}
-    if url.scheme == "amqps":
-        kwargs["ssl_context"] = _tls_context(broker.verify_tls)
-    return await aio_pika.connect_robust(
-        url,
-        client_properties={"connection_name": f"{name}@{socket.gethostname()}"},
-        **kwargs,  # type: ignore[arg-type]
-    )
+    context = _tls_context(broker.verify_tls) if url.scheme == "amqps" else None
+    deadline = asyncio.get_running_loop().time() + broker.connect_timeout
+    delay = 0.5
+    while True:
+        try:
+            return await aio_pika.connect_robust(
+                url,
+                client_properties={"connection_name": f"{name}@{socket.gethostname()}"},
+                ssl_context=context,
+            )
+        except (ConnectionError, OSError, aio_pika.exceptions.AMQPConnectionError) as exc:
+            if asyncio.get_running_loop().time() + delay > deadline:
+                raise ConnectionError(f"cannot reach {mask_url(str(url))}: {type(exc).__name__}") from None
+            log.warning("broker not reachable yet", broker=mask_url(str(url)), retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)

@@ -14,7 +14,7 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 from contracts.commands import provider_of
 from contracts.events import Event, SessionFailed
 from contracts.names import CommandType
-from service.handlers import SessionHandlers
+from service.handlers import Operation, SessionHandlers
 from service.messaging.disposition import Ack, DeadLetter, Disposition, Requeue, settle
 from service.messaging.intake import Accepted, Intake, Invalid, Poison, take
 from service.messaging.publisher import EventPublisher, PublishFailed
@@ -104,7 +104,7 @@ class CommandConsumer:
             return DeadLetter(intake.reason), None
         try:
             event = await self._event_for(intake)
-        except Exception as exc:  # noqa: BLE001 - a bug must not kill the consumer or loop forever
+        except Exception as exc:
             log.exception("handler failed", error=type(exc).__name__)
             return DeadLetter(f"unhandled {type(exc).__name__} in the handler"), None
         error_code = event.error.code if isinstance(event, SessionFailed) else None
@@ -116,7 +116,7 @@ class CommandConsumer:
         return Ack(_event_type(event)), error_code
 
     async def _event_for(self, intake: Accepted | Invalid) -> Event:
-        operation = "create" if intake.command_type is CommandType.CREATE else "update"
+        operation: Operation = "create" if intake.command_type is CommandType.CREATE else "update"
         if isinstance(intake, Invalid):
             return self._handlers.invalid_command(operation, intake.envelope, intake.message, intake.field)
         return await self._handlers.handle(operation, intake.command)

@@ -6,7 +6,6 @@ in time, or the channel is gone: the caller then must not ack the command.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import aiormq
 from aio_pika import DeliveryMode, Message
 from aio_pika.abc import AbstractChannel, AbstractExchange
-from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
+from aio_pika.exceptions import AMQPError, ChannelInvalidStateError, PublishError
 
 from contracts.codec import CONTENT_TYPE, encode
 from contracts.events import Event
@@ -84,8 +83,16 @@ class EventPublisher:
         )
         await self._confirm(self._dead_letter, message, routing_key, mandatory=True)
 
-    async def _confirm(self, exchange: AbstractExchange, message: Message, routing_key: str, *, mandatory: bool) -> None:
+    async def _confirm(
+        self, exchange: AbstractExchange, message: Message, routing_key: str, *, mandatory: bool
+    ) -> None:
         try:
             await exchange.publish(message, routing_key, mandatory=mandatory, timeout=self._timeout)
-        except (AMQPError, aiormq.exceptions.AMQPError, ChannelInvalidStateError, asyncio.TimeoutError, RuntimeError) as exc:
-            raise PublishFailed(f"{type(exc).__name__} publishing to {exchange.name or '(default)'}/{routing_key}") from None
+        except PublishError:
+            raise PublishFailed(
+                f"returned by {exchange.name or '(default)'}: no queue is bound for {routing_key!r}"
+            ) from None
+        except (TimeoutError, AMQPError, aiormq.exceptions.AMQPError, ChannelInvalidStateError, RuntimeError) as exc:
+            raise PublishFailed(
+                f"{type(exc).__name__} publishing to {exchange.name or '(default)'}/{routing_key}"
+            ) from None

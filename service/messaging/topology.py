@@ -28,6 +28,13 @@ async def declare(channel: AbstractChannel, names: Topology, *, delivery_limit: 
     commands_queue = await declare_commands_queue(channel, names, delivery_limit=delivery_limit)
     for command_type in CommandType:
         await commands_queue.bind(commands, routing_key=command_type.value)
+    if names.events_queue:
+        events_queue = await channel.declare_queue(
+            names.events_queue,
+            durable=True,
+            arguments={"x-queue-type": "quorum", "x-max-length": names.events_queue_max_length},
+        )
+        await events_queue.bind(events, routing_key="session.#")
     return Declared(commands, events, dead_letter, commands_queue, dead_letter_queue)
 
 

@@ -44,9 +44,7 @@ class ProviderError(Exception):
 
 
 def unsupported(provider: str, operation: str) -> ProviderError:
-    return ProviderError(
-        ErrorCode.UNSUPPORTED, f"{provider} has no session {operation} operation", retryable=False
-    )
+    return ProviderError(ErrorCode.UNSUPPORTED, f"{provider} has no session {operation} operation", retryable=False)
 
 
 _BY_STATUS: dict[int, tuple[ErrorCode, bool]] = {

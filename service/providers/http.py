@@ -72,6 +72,4 @@ class ProviderHttp:
                 retryable=True,
             ) from None
         finally:
-            self._metrics.provider_latency.labels(provider, operation, outcome).observe(
-                time.perf_counter() - started
-            )
+            self._metrics.provider_latency.labels(provider, operation, outcome).observe(time.perf_counter() - started)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 
 from service.ports import AnyProvider, Clock
 from service.providers.http import ProviderHttp
+from service.providers.mpgs.adapter import MpgsProvider
 from service.providers.primer.adapter import PrimerProvider
 from service.settings import AccountProviders
 
@@ -13,6 +14,7 @@ Factory = Callable[[AccountProviders, ProviderHttp, Clock], AnyProvider | None]
 
 FACTORIES: dict[str, Factory] = {
     "primer": lambda acct, http, clock: PrimerProvider(acct.primer, http) if acct.primer else None,
+    "mpgs": lambda acct, http, clock: MpgsProvider(acct.mpgs, http, clock) if acct.mpgs else None,
 }
 
 

@@ -13,10 +13,10 @@ import msgspec
 from aiohttp import web
 
 from service.settings import Settings
-from service.simulator import primer
+from service.simulator import mpgs, primer
 from service.simulator.state import Handler, SimulatorState
 
-REGISTER = (primer.register,)
+REGISTER = (primer.register, mpgs.register)
 STATE = web.AppKey("simulator_state", SimulatorState)
 
 

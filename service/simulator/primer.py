@@ -62,14 +62,14 @@ class _PaymentMethod(Struct, forbid_unknown_fields=True):
 
 class _Body(Struct, forbid_unknown_fields=True):
     clientToken: str | UnsetType = UNSET  # noqa: N815
-    orderId: str | None | UnsetType = UNSET  # noqa: N815
-    currencyCode: str | None | UnsetType = UNSET  # noqa: N815
-    amount: int | None | UnsetType = UNSET
-    customerId: str | None | UnsetType = UNSET  # noqa: N815
-    customer: _Customer | None | UnsetType = UNSET
-    metadata: dict[str, Any] | None | UnsetType = UNSET
-    order: _Order | None | UnsetType = UNSET
-    paymentMethod: _PaymentMethod | None | UnsetType = UNSET  # noqa: N815
+    orderId: str | UnsetType | None = UNSET  # noqa: N815
+    currencyCode: str | UnsetType | None = UNSET  # noqa: N815
+    amount: int | UnsetType | None = UNSET
+    customerId: str | UnsetType | None = UNSET  # noqa: N815
+    customer: _Customer | UnsetType | None = UNSET
+    metadata: dict[str, Any] | UnsetType | None = UNSET
+    order: _Order | UnsetType | None = UNSET
+    paymentMethod: _PaymentMethod | UnsetType | None = UNSET  # noqa: N815
 
 
 def _error(status: int, error_id: str, description: str, validation: list[Any] | None = None) -> web.Response:
@@ -125,9 +125,7 @@ def _validate(body: _Body) -> web.Response | None:
 
 
 def _authenticate(state: SimulatorState, request: web.Request) -> web.Response | None:
-    keys = {
-        tables.primer.api_key.reveal() for tables in state.settings.accounts.values() if tables.primer is not None
-    }
+    keys = {tables.primer.api_key.reveal() for tables in state.settings.accounts.values() if tables.primer is not None}
     if request.headers.get("X-Api-Key") not in keys:
         return _error(401, "Unauthorized", "Invalid or missing X-Api-Key")
     version = request.headers.get("X-Api-Version")

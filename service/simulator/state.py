@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp import web
 from msgspec import Struct
 
-from service.simulator.triggers import HTML_ERROR_PAGE, Fault
 from service.settings import Settings
+from service.simulator.triggers import HTML_ERROR_PAGE, Fault
 
 
 class Call(Struct, frozen=True):

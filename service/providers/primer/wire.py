@@ -6,56 +6,54 @@ from typing import Any
 
 from msgspec import UNSET, Struct, UnsetType
 
-_OUT = {"kw_only": True, "rename": "camel"}
+
+class Address(Struct, kw_only=True, rename="camel"):
+    first_name: str | UnsetType | None = UNSET
+    last_name: str | UnsetType | None = UNSET
+    address_line1: str | UnsetType | None = UNSET
+    address_line2: str | UnsetType | None = UNSET
+    city: str | UnsetType | None = UNSET
+    state: str | UnsetType | None = UNSET
+    postal_code: str | UnsetType | None = UNSET
+    country_code: str | UnsetType | None = UNSET
 
 
-class Address(Struct, **_OUT):  # type: ignore[call-arg]
-    first_name: str | None | UnsetType = UNSET
-    last_name: str | None | UnsetType = UNSET
-    address_line1: str | None | UnsetType = UNSET
-    address_line2: str | None | UnsetType = UNSET
-    city: str | None | UnsetType = UNSET
-    state: str | None | UnsetType = UNSET
-    postal_code: str | None | UnsetType = UNSET
-    country_code: str | None | UnsetType = UNSET
+class Customer(Struct, kw_only=True, rename="camel"):
+    email_address: str | UnsetType | None = UNSET
+    mobile_number: str | UnsetType | None = UNSET
+    first_name: str | UnsetType | None = UNSET
+    last_name: str | UnsetType | None = UNSET
+    billing_address: Address | UnsetType | None = UNSET
+    shipping_address: Address | UnsetType | None = UNSET
 
 
-class Customer(Struct, **_OUT):  # type: ignore[call-arg]
-    email_address: str | None | UnsetType = UNSET
-    mobile_number: str | None | UnsetType = UNSET
-    first_name: str | None | UnsetType = UNSET
-    last_name: str | None | UnsetType = UNSET
-    billing_address: Address | None | UnsetType = UNSET
-    shipping_address: Address | None | UnsetType = UNSET
-
-
-class LineItem(Struct, **_OUT):  # type: ignore[call-arg]
+class LineItem(Struct, kw_only=True, rename="camel"):
     item_id: str
     amount: int
     quantity: int
     description: str | UnsetType = UNSET
 
 
-class Order(Struct, **_OUT):  # type: ignore[call-arg]
-    country_code: str | None | UnsetType = UNSET
-    line_items: list[LineItem] | None | UnsetType = UNSET
+class Order(Struct, kw_only=True, rename="camel"):
+    country_code: str | UnsetType | None = UNSET
+    line_items: list[LineItem] | UnsetType | None = UNSET
 
 
-class PaymentMethod(Struct, **_OUT):  # type: ignore[call-arg]
+class PaymentMethod(Struct, kw_only=True, rename="camel"):
     vault_on_success: bool | UnsetType = UNSET
     descriptor: str | UnsetType = UNSET
 
 
-class ClientSessionRequest(Struct, **_OUT):  # type: ignore[call-arg]
+class ClientSessionRequest(Struct, kw_only=True, rename="camel"):
     """Body of POST (create) and PATCH (update, with ``client_token``) ``/client-session``."""
 
     client_token: str | UnsetType = UNSET
-    order_id: str | None | UnsetType = UNSET
-    currency_code: str | None | UnsetType = UNSET
-    amount: int | None | UnsetType = UNSET
-    customer_id: str | None | UnsetType = UNSET
-    customer: Customer | None | UnsetType = UNSET
-    metadata: dict[str, Any] | None | UnsetType = UNSET
+    order_id: str | UnsetType | None = UNSET
+    currency_code: str | UnsetType | None = UNSET
+    amount: int | UnsetType | None = UNSET
+    customer_id: str | UnsetType | None = UNSET
+    customer: Customer | UnsetType | None = UNSET
+    metadata: dict[str, Any] | UnsetType | None = UNSET
     order: Order | UnsetType = UNSET
     payment_method: PaymentMethod | UnsetType = UNSET
 

@@ -1,0 +1,67 @@
+"""CLI entry: parse arguments, load settings, configure logging, run the chosen command. Nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from service.settings import SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="payment-sessions", description=__doc__)
+    parser.add_argument("--config", help="TOML settings file (default: $PAYMENT_SESSIONS_CONFIG)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="consume commands and publish events until SIGTERM")
+    simulate = commands.add_parser("simulate", help="serve every provider API on localhost")
+    simulate.add_argument("--host", help="listen address (default: [simulator] host)")
+    simulate.add_argument("--port", type=int, help="listen port (default: [simulator] port)")
+    simulate.add_argument("--latency-ms", type=int, help="added latency per call, jittered +-50%%")
+    commands.add_parser("topology", help="declare the exchanges and queues, then exit")
+    send = commands.add_parser("send", help="publish one command and print the resulting event")
+    send.add_argument("type", choices=["create", "update"], help="session.create or session.update")
+    send.add_argument("--file", help="JSON command body; flags below override its fields")
+    send.add_argument("--provider", help="primer, worldline, worldline-applepay, mpgs or acquired")
+    send.add_argument("--account", help="merchant account name (default: default)")
+    send.add_argument("--command-id", help="idempotency key (default: a new uuid)")
+    send.add_argument("--session-id", help="session.id from session.created (update)")
+    send.add_argument("--order-id")
+    send.add_argument("--amount", type=int, help="minor units, e.g. 1250 for 12.50 EUR")
+    send.add_argument("--currency", help="ISO 4217, e.g. EUR")
+    send.add_argument("--options", help="provider options as a JSON object")
+    send.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the event")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        print(f"payment-sessions: bad configuration: {exc}", file=sys.stderr)
+        return 2
+    from service.logs import configure_logging
+
+    stream = sys.stderr if args.command == "send" else sys.stdout
+    configure_logging(settings.logging.level, settings.logging.format, stream)
+    if args.command == "run":
+        from service.runner import run
+
+        return asyncio.run(run(settings))
+    if args.command == "simulate":
+        from service.simulator.server import serve
+
+        return asyncio.run(serve(settings, host=args.host, port=args.port, latency_ms=args.latency_ms))
+    if args.command == "topology":
+        from service.runner import declare_topology
+
+        return asyncio.run(declare_topology(settings))
+    from service.sender import send_from_args
+
+    return asyncio.run(send_from_args(settings, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""MPGS adapter: wires endpoints and HTTP Basic auth; the mapping lives in ``transformers``.
+
+``create`` is one or two calls. ``POST …/session`` makes an empty session; when the command carries an order id,
+an amount with its currency or customer details, a ``PUT …/session/{id}`` follows at once in the same operation,
+so the session holds the order before a payer sees it. The ``session.created`` event then reflects the final
+``version`` and ``updateStatus``. When that ``PUT`` fails the command fails with its error: the session left
+behind is unused and expires by itself (MPGS has no idempotency key, so a retry makes a fresh one).
+"""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import quote
+
+from contracts.commands import CreateMpgsSession, UpdateMpgsSession
+from contracts.events import MpgsSession
+from service.ports import Clock
+from service.providers.http import HttpReply, ProviderHttp
+from service.providers.mpgs import transformers
+from service.settings import MpgsAccount
+
+
+class MpgsProvider:
+    def __init__(self, account: MpgsAccount, http: ProviderHttp, clock: Clock) -> None:
+        self._account = account
+        self._http = http
+        self._clock = clock
+        merchant = quote(account.merchant_id, safe="")
+        self._url = f"{account.base_url.rstrip('/')}/api/rest/version/{account.api_version}/merchant/{merchant}/session"
+
+    def _headers(self, *, body: bool) -> dict[str, str]:
+        credentials = f"merchant.{self._account.merchant_id}:{self._account.api_password.reveal()}"
+        headers = {
+            "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode("ascii"),
+            "Accept": "application/json",
+        }
+        if body:
+            headers["Content-Type"] = "application/json"
+        return headers
+
+    def _session_url(self, session_id: str) -> str:
+        return f"{self._url}/{quote(session_id, safe='')}"
+
+    async def _send(self, operation: str, method: str, url: str, body: bytes | None = None) -> HttpReply:
+        reply = await self._http.send(
+            transformers.PROVIDER,
+            operation,
+            method,
+            url,
+            headers=self._headers(body=body is not None),
+            body=body,
+            timeout=self._account.timeout,
+        )
+        if not reply.ok:
+            raise transformers.parse_error(reply.status, reply.body)
+        return reply
+
+    def _session(self, reply: HttpReply, *, result_required: bool = True) -> MpgsSession:
+        return transformers.parse_session(
+            reply.status,
+            reply.body,
+            now=self._clock.now(),
+            include_aes256_key=self._account.include_aes256_key,
+            result_required=result_required,
+        )
+
+    async def create(self, command: CreateMpgsSession) -> MpgsSession:
+        create_body = transformers.create_body(command)  # refuses an amount without currency before any call
+        order_body = transformers.create_order_body(command)
+        created = self._session(await self._send("create", "POST", self._url, create_body))
+        if order_body is None:
+            return created
+        reply = await self._send("update", "PUT", self._session_url(created.id), order_body)
+        return transformers.merge_created(created, self._session(reply))
+
+    async def update(self, command: UpdateMpgsSession) -> MpgsSession:
+        body = transformers.update_body(command)
+        reply = await self._send("update", "PUT", self._session_url(command.session_id), body)
+        return self._session(reply)
+
+    async def retrieve(self, session_id: str) -> MpgsSession:
+        """Retrieve Session (not a command yet). Its reply may lack ``result`` (unconfirmed): accepted there."""
+        reply = await self._send("retrieve", "GET", self._session_url(session_id))
+        return self._session(reply, result_required=False)

@@ -1,0 +1,142 @@
+"""Mastercard Gateway (MPGS) through the shared provider contract, plus MPGS's own edge cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts.events import MpgsSession, SessionCreated, SessionFailed, SessionUpdated
+from tests.contract.base import ProviderContract
+
+# Faults ride on the order amount of the PUT that follows the create (see service/simulator/mpgs.py).
+AMOUNTS = {
+    "400": 40000,
+    "403-html": 40300,
+    "500": 50000,
+    "502-html": 50200,
+    "timeout": 59000,
+    "garbage": 59100,
+    "reset": 59200,
+}
+MERCHANT = "TESTMERCHANT01"
+PASSWORD = "sim-mpgs-password-4242"
+WRONG_PASSWORD = "wrong-mpgs-password"
+
+
+class TestMpgsContract(ProviderContract):
+    provider = "mpgs"
+    table = "mpgs"
+
+    def account(self, base_url: str) -> dict[str, Any]:
+        return {"base_url": base_url, "merchant_id": MERCHANT, "api_password": PASSWORD}
+
+    def bad_account(self, base_url: str) -> dict[str, Any]:
+        return {**self.account(base_url), "api_password": WRONG_PASSWORD}
+
+    def secrets(self) -> list[str]:
+        return [PASSWORD, WRONG_PASSWORD]
+
+    def create(self, command_id: str, fault: str | None = None) -> dict[str, Any]:
+        return {
+            "provider": "mpgs",
+            "command_id": command_id,
+            "order_id": "order-" + command_id[-12:],
+            "amount": AMOUNTS[fault] if fault else 1502,
+            "currency": "GBP",
+            "customer": {"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace"},
+            "options": {"authentication_limit": 5},
+        }
+
+    def update(self, command_id: str, session_id: str) -> dict[str, Any] | None:
+        return {
+            "provider": "mpgs",
+            "command_id": command_id,
+            "session_id": session_id,
+            "amount": 2000,
+            "currency": "GBP",
+            "options": {"order_reference": "ref-1", "order_description": "Two tickets"},
+        }
+
+    def check_created(self, event: SessionCreated) -> None:
+        session = event.session
+        assert isinstance(session, MpgsSession)
+        assert 31 <= len(session.id) <= 35
+        assert session.version is not None
+        assert len(session.version) == 10
+        assert session.update_status == "SUCCESS"  # the order was put into the session in the same operation
+        assert session.authentication_limit == 5
+        assert session.expires_at is not None
+        assert session.aes256_key is None  # a server secret: off unless the account opts in
+
+
+async def _start(harness: Any, **extra: Any) -> Any:
+    table = {**TestMpgsContract().account(harness.simulator_url), **extra}
+    return await harness.start({"default": {"mpgs": table}})
+
+
+def _stored(harness: Any, session_id: str) -> dict[str, Any]:
+    stored: dict[str, Any] = harness.simulator.sessions[f"mpgs:{session_id}"]
+    return stored
+
+
+async def test_jpy_and_bhd_amounts_reach_the_gateway_with_their_decimals(harness: Any, command_id: str) -> None:
+    service = await _start(harness)
+    body = {"provider": "mpgs", "command_id": command_id, "order_id": "o-jpy", "amount": 100, "currency": "JPY"}
+    created = await service.send("session.create", body)
+    assert isinstance(created, SessionCreated), created
+    assert isinstance(created.session, MpgsSession)
+    assert _stored(harness, created.session.id)["order"] == {"amount": "100", "currency": "JPY", "id": "o-jpy"}
+    update = {
+        "provider": "mpgs",
+        "command_id": command_id + "-u",
+        "session_id": created.session.id,
+        "amount": 1234,
+        "currency": "BHD",
+    }
+    updated = await service.send("session.update", update)
+    assert isinstance(updated, SessionUpdated), updated
+    assert _stored(harness, created.session.id)["order"] == {"amount": "1.234", "currency": "BHD", "id": "o-jpy"}
+    assert isinstance(updated.session, MpgsSession)
+    assert updated.session.version != created.session.version
+
+
+async def test_aes256_key_stays_out_of_events_and_logs_by_default(harness: Any, command_id: str) -> None:
+    service = await _start(harness)
+    created = await service.send("session.create", TestMpgsContract().create(command_id))
+    assert isinstance(created, SessionCreated), created
+    assert isinstance(created.session, MpgsSession)
+    assert created.session.aes256_key is None
+    key = _stored(harness, created.session.id)["aes256Key"]
+    assert key not in repr(created)
+    assert command_id in harness.log_text()  # the capture works
+    assert key not in harness.log_text()
+
+
+async def test_aes256_key_in_the_event_when_the_account_opts_in(harness: Any, command_id: str) -> None:
+    service = await _start(harness, include_aes256_key=True)
+    created = await service.send("session.create", TestMpgsContract().create(command_id))
+    assert isinstance(created, SessionCreated), created
+    assert isinstance(created.session, MpgsSession)
+    key = _stored(harness, created.session.id)["aes256Key"]
+    assert created.session.aes256_key == key
+    assert command_id in harness.log_text()
+    assert key not in harness.log_text()
+
+
+async def test_amount_without_currency_fails_before_any_call(harness: Any, command_id: str) -> None:
+    service = await _start(harness)
+    failed = await service.send("session.create", {"provider": "mpgs", "command_id": command_id, "amount": 1502})
+    assert isinstance(failed, SessionFailed), failed
+    assert (failed.error.code, failed.error.field, failed.error.retryable) == ("invalid_command", "currency", False)
+    assert [call for call in harness.simulator.calls if call.provider == "mpgs"] == []
+
+
+async def test_server_busy_is_retryable(harness: Any, command_id: str) -> None:
+    service = await _start(harness)
+    body = {"provider": "mpgs", "command_id": command_id, "order_id": "sim-busy"}
+    failed = await service.send("session.create", body)
+    assert isinstance(failed, SessionFailed), failed
+    assert (failed.error.code, failed.error.retryable, failed.error.provider_code) == (
+        "provider_unavailable",
+        True,
+        "SERVER_BUSY",
+    )
