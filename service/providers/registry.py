@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from service.ports import AnyProvider, Clock
+from service.providers.acquired.adapter import AcquiredProvider
 from service.providers.http import ProviderHttp
 from service.providers.mpgs.adapter import MpgsProvider
 from service.providers.primer.adapter import PrimerProvider
@@ -15,6 +16,7 @@ Factory = Callable[[AccountProviders, ProviderHttp, Clock], AnyProvider | None]
 FACTORIES: dict[str, Factory] = {
     "primer": lambda acct, http, clock: PrimerProvider(acct.primer, http) if acct.primer else None,
     "mpgs": lambda acct, http, clock: MpgsProvider(acct.mpgs, http, clock) if acct.mpgs else None,
+    "acquired": lambda acct, http, clock: AcquiredProvider(acct.acquired, http, clock) if acct.acquired else None,
 }
 
 
