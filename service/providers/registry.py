@@ -9,6 +9,7 @@ from service.providers.acquired.adapter import AcquiredProvider
 from service.providers.http import ProviderHttp
 from service.providers.mpgs.adapter import MpgsProvider
 from service.providers.primer.adapter import PrimerProvider
+from service.providers.worldline.adapter import ApplePayProvider, WorldlineProvider
 from service.settings import AccountProviders
 
 Factory = Callable[[AccountProviders, ProviderHttp, Clock], AnyProvider | None]
@@ -17,6 +18,10 @@ FACTORIES: dict[str, Factory] = {
     "primer": lambda acct, http, clock: PrimerProvider(acct.primer, http) if acct.primer else None,
     "mpgs": lambda acct, http, clock: MpgsProvider(acct.mpgs, http, clock) if acct.mpgs else None,
     "acquired": lambda acct, http, clock: AcquiredProvider(acct.acquired, http, clock) if acct.acquired else None,
+    "worldline": lambda acct, http, clock: WorldlineProvider(acct.worldline, http, clock) if acct.worldline else None,
+    "worldline-applepay": lambda acct, http, clock: (
+        ApplePayProvider(acct.worldline, http, clock) if acct.worldline else None
+    ),
 }
 
 

@@ -13,10 +13,10 @@ import msgspec
 from aiohttp import web
 
 from service.settings import Settings
-from service.simulator import acquired, mpgs, primer
+from service.simulator import acquired, mpgs, primer, worldline
 from service.simulator.state import Handler, SimulatorState
 
-REGISTER = (primer.register, mpgs.register, acquired.register)
+REGISTER = (primer.register, mpgs.register, acquired.register, worldline.register)
 STATE = web.AppKey("simulator_state", SimulatorState)
 
 

@@ -1,0 +1,181 @@
+"""Worldline client sessions and Apple Pay merchant sessions through the shared provider contract, plus the
+client-API flow and the refusals that must happen before any call reaches the simulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts.events import ApplePaySession, SessionCreated, SessionFailed, WorldlineSession
+from tests.contract.base import ProviderContract
+
+WORDS = {
+    "400": "sim-400",
+    "403-html": "sim-403",
+    "500": "sim-500",
+    "502-html": "sim-502",
+    "timeout": "sim-timeout",
+    "garbage": "sim-garbage",
+    "reset": "sim-reset",
+}
+SECRET = "sim-worldline-secret-5b7e2c"
+WRONG_SECRET = "wrong-worldline-secret-91d0"
+VALIDATION_URL = "https://apple-pay-gateway-cert.apple.com/paymentservices/startSession"
+
+
+def worldline_table(base_url: str, secret: str = SECRET) -> dict[str, Any]:
+    return {"base_url": base_url, "merchant_id": "1234", "api_key_id": "sim-key-1", "secret_api_key": secret}
+
+
+class TestWorldlineContract(ProviderContract):
+    provider = "worldline"
+    table = "worldline"
+
+    def account(self, base_url: str) -> dict[str, Any]:
+        return worldline_table(base_url)
+
+    def bad_account(self, base_url: str) -> dict[str, Any]:
+        return worldline_table(base_url, WRONG_SECRET)
+
+    def secrets(self) -> list[str]:
+        return [SECRET, WRONG_SECRET]
+
+    def create(self, command_id: str, fault: str | None = None) -> dict[str, Any]:
+        filters = {"restrict_to": {"groups": ["cards"], "products": [1, 3]}, "exclude": {"products": [302]}}
+        tokens = ["tok-valid-1", "expired-tok-2"] + ([WORDS[fault]] if fault else [])
+        return {
+            "provider": "worldline",
+            "command_id": command_id,
+            "options": {"payment_product_filters": filters, "tokens": tokens},
+        }
+
+    def update(self, command_id: str, session_id: str) -> dict[str, Any] | None:
+        return None
+
+    def check_created(self, event: SessionCreated) -> None:
+        session = event.session
+        assert isinstance(session, WorldlineSession)
+        assert session.id == session.client_session_id
+        assert session.customer_id.startswith("1234-")
+        assert session.client_api_url is not None
+        assert session.client_api_url.endswith("/client")
+        assert session.invalid_tokens == ["expired-tok-2"]
+        assert session.region == "EU"
+        assert session.expires_at is not None
+
+
+class TestApplePayContract(ProviderContract):
+    provider = "worldline-applepay"
+    table = "worldline"
+
+    def account(self, base_url: str) -> dict[str, Any]:
+        return worldline_table(base_url)
+
+    def bad_account(self, base_url: str) -> dict[str, Any]:
+        return worldline_table(base_url, WRONG_SECRET)
+
+    def secrets(self) -> list[str]:
+        return [SECRET, WRONG_SECRET]
+
+    def create(self, command_id: str, fault: str | None = None) -> dict[str, Any]:
+        return {
+            "provider": "worldline-applepay",
+            "command_id": command_id,
+            "options": {
+                "validation_url": VALIDATION_URL,
+                "domain_name": "shop.example",
+                "display_name": WORDS[fault] if fault else "Example Shop",
+            },
+        }
+
+    def update(self, command_id: str, session_id: str) -> dict[str, Any] | None:
+        return None
+
+    def check_created(self, event: SessionCreated) -> None:
+        session = event.session
+        assert isinstance(session, ApplePaySession)
+        assert session.id.startswith("SSH")
+        assert '"domainName":"shop.example"' in session.session_object
+        assert session.expires_at is not None
+
+
+def _apple_pay_calls(harness: Any) -> list[Any]:
+    return [call for call in harness.simulator.calls if call.provider == "worldline-applepay"]
+
+
+async def test_apple_pay_through_the_client_api_of_a_prior_session(harness: Any, command_id: str) -> None:
+    known = {"default": {"worldline": worldline_table(harness.simulator_url)}}
+    service = await harness.start(known)
+    created = await service.send("session.create", TestWorldlineContract().create(command_id))
+    assert isinstance(created, SessionCreated)
+    prior = created.session
+    assert isinstance(prior, WorldlineSession)
+    # A service whose HMAC secret is wrong can still validate through the client API: no HMAC there.
+    unsigned = {"default": {"worldline": worldline_table(harness.simulator_url, WRONG_SECRET)}}
+    client_only = await harness.start(unsigned, simulator_accounts=known)
+    body = TestApplePayContract().create(command_id + "-ap")
+    body["options"] |= {
+        "client_session_id": prior.client_session_id,
+        "customer_id": prior.customer_id,
+        "client_api_url": prior.client_api_url,
+    }
+    event = await client_only.send("session.create", body)
+    assert isinstance(event, SessionCreated), event
+    assert isinstance(event.session, ApplePaySession)
+    assert [call.status for call in _apple_pay_calls(harness)] == [200]
+
+
+async def test_client_api_refuses_another_customers_session(harness: Any, command_id: str) -> None:
+    service = await harness.start({"default": {"worldline": worldline_table(harness.simulator_url)}})
+    first = await service.send("session.create", TestWorldlineContract().create(command_id + "-1"))
+    second = await service.send("session.create", TestWorldlineContract().create(command_id + "-2"))
+    assert isinstance(first.session, WorldlineSession)
+    assert isinstance(second.session, WorldlineSession)
+    body = TestApplePayContract().create(command_id)
+    body["options"] |= {
+        "client_session_id": first.session.client_session_id,
+        "customer_id": second.session.customer_id,
+        "client_api_url": first.session.client_api_url,
+    }
+    event = await service.send("session.create", body)
+    assert isinstance(event, SessionFailed), event
+    assert event.error.code == "authentication_failed"
+    assert event.error.provider_status == 403
+
+
+async def test_refused_validation_url_never_reaches_worldline(harness: Any, command_id: str) -> None:
+    service = await harness.start({"default": {"worldline": worldline_table(harness.simulator_url)}})
+    body = TestApplePayContract().create(command_id)
+    body["options"]["validation_url"] = "https://apple-pay-gateway.apple.com.evil.example/paymentservices/startSession"
+    event = await service.send("session.create", body)
+    assert isinstance(event, SessionFailed), event
+    assert event.error.code == "invalid_command"
+    assert event.error.field == "options.validation_url"
+    assert not event.error.retryable
+    assert _apple_pay_calls(harness) == []
+
+
+async def test_foreign_client_api_url_never_gets_a_call(harness: Any, command_id: str) -> None:
+    service = await harness.start({"default": {"worldline": worldline_table(harness.simulator_url)}})
+    body = TestApplePayContract().create(command_id)
+    body["options"] |= {
+        "client_session_id": "cs-1",
+        "customer_id": "1234-c",
+        "client_api_url": "http://169.254.169.254/client",
+    }
+    event = await service.send("session.create", body)
+    assert isinstance(event, SessionFailed), event
+    assert event.error.code == "invalid_command"
+    assert event.error.field == "options.client_api_url"
+    assert _apple_pay_calls(harness) == []
+
+
+async def test_idempotence_in_progress_is_a_retryable_conflict(harness: Any, command_id: str) -> None:
+    service = await harness.start({"default": {"worldline": worldline_table(harness.simulator_url)}})
+    body = TestWorldlineContract().create(command_id)
+    body["options"]["tokens"] = ["sim-1409"]
+    event = await service.send("session.create", body)
+    # The service does not retry inside one delivery today; a later retry with the same key goes through.
+    assert isinstance(event, SessionFailed), event
+    assert event.error.code == "conflict"
+    assert event.error.retryable
+    assert event.error.provider_code == "1409"
