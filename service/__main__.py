@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("--amount", type=int, help="minor units, e.g. 1250 for 12.50 EUR")
     send.add_argument("--currency", help="ISO 4217, e.g. EUR")
     send.add_argument("--options", help="provider options as a JSON object")
+    send.add_argument("--no-validate", action="store_true", help="publish even what the contract refuses")
     send.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the event")
     return parser
 

@@ -1,0 +1,39 @@
+# payment-sessions: `make demo` and `make test` are all a newcomer needs.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
+export REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install services test test-fast lint demo bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+services:  ## start RabbitMQ (and Redis) here if they are not running
+	bash deploy/ensure-services.sh
+
+test: install services  ## the whole suite, on the real broker
+	$(PY) -m pytest
+
+test-fast: install services  ## everything but the long fault runs
+	$(PY) -m pytest -m "not slow"
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+demo: install services  ## simulator + service, then commands become events before your eyes
+	$(PY) deploy/demo.py
+
+bench: install services  ## commands/s, CPU per command and latency vs a plain aio-pika baseline
+	$(PY) deploy/bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo
