@@ -39,6 +39,6 @@ def decode_command(command_type: CommandType, body: bytes) -> CreateSession | Up
     return decode_update(body)
 
 
-def decode_event(body: bytes) -> Event:
+def decode_event(body: bytes | str) -> Event:
     event: Event = _event_decoder.decode(body)
     return event

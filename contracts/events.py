@@ -92,7 +92,7 @@ class SessionUpdated(_EventBase, tag="session.updated", frozen=True, kw_only=Tru
 class SessionFailed(_EventBase, tag="session.failed", frozen=True, kw_only=True):
     operation: Literal["create", "update"]
     error: ErrorInfo
-    attempts: int = 1
+    attempts: int = 0  # provider attempts made; 0 when the command was refused before any call
 
 
 Event = SessionCreated | SessionUpdated | SessionFailed

@@ -12,12 +12,15 @@ from aio_pika.abc import AbstractRobustConnection
 from aiohttp import web
 
 from service.handlers import SessionHandlers
+from service.idempotency.memory import MemoryStore
+from service.idempotency.redis_store import RedisStore
 from service.messaging.connection import connect
 from service.messaging.consumer import CommandConsumer
+from service.messaging.pipeline import Pipeline
 from service.messaging.publisher import EventPublisher
-from service.messaging.topology import declare, declare_commands_queue
+from service.messaging.topology import declare, declare_commands_queue, declare_retry_queues
 from service.metrics import Metrics
-from service.ports import Clock, SystemClock
+from service.ports import Clock, IdempotencyStore, SystemClock
 from service.probes import probe_app
 from service.providers.http import ProviderHttp
 from service.providers.registry import build_providers
@@ -43,6 +46,15 @@ class Service:
         return await self.consumer.stop(self.settings.shutdown_grace)
 
 
+def build_store(settings: Settings) -> IdempotencyStore:
+    idempotency = settings.idempotency
+    if idempotency.backend == "redis":
+        return RedisStore.from_url(
+            idempotency.url.reveal(), prefix=idempotency.key_prefix, retention=idempotency.retention
+        )
+    return MemoryStore(idempotency.retention)
+
+
 @contextlib.asynccontextmanager
 async def running_service(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Service]:
     """Connect, declare the topology, start consuming; on exit drain and close in reverse order."""
@@ -56,12 +68,16 @@ async def running_service(settings: Settings, *, clock: Clock | None = None) -> 
         log.info(
             "starting",
             broker=mask_url(settings.broker.url.reveal()),
+            idempotency=settings.idempotency.backend,
             providers=sorted(f"{account}/{provider}" for account, provider in providers),
         )
         connection = await connect(settings.broker, name=settings.broker.app_id)
         stack.push_async_callback(connection.close)
         publish_channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         declared = await declare(publish_channel, settings.topology, delivery_limit=settings.broker.delivery_limit)
+        await declare_retry_queues(publish_channel, settings.topology, settings.retry)
+        store = build_store(settings)
+        stack.push_async_callback(store.close)
         consume_channel = await connection.channel()
         await consume_channel.set_qos(prefetch_count=settings.broker.prefetch)
         queue = await declare_commands_queue(
@@ -75,7 +91,8 @@ async def running_service(settings: Settings, *, clock: Clock | None = None) -> 
             source=settings.broker.event_source,
             timeout=settings.broker.publish_timeout,
         )
-        consumer = CommandConsumer(queue, SessionHandlers(providers, clock), publisher, settings.broker, metrics)
+        pipeline = Pipeline(SessionHandlers(providers, clock, settings), store, publisher, settings)
+        consumer = CommandConsumer(queue, pipeline, publisher, settings.broker, metrics)
         service = Service(settings, connection, consumer, metrics, None)
         if settings.http.enabled:
             runner = web.AppRunner(probe_app(metrics, service.ready), access_log=None)

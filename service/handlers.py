@@ -1,23 +1,42 @@
-"""create_session / update_session: pure orchestration over the provider port. No AMQP, no HTTP here.
+"""create / update a session: pure orchestration over the provider port. No AMQP, no store, no HTTP here.
 
-A provider's refusal is a fact and becomes ``session.failed``; only a bug escapes as an exception.
+A provider's refusal is a fact (``Final`` with ``session.failed``); a retryable fault before the last attempt
+is ``RetryLater``; only a bug escapes as an exception.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any, Final, Literal
+
+from msgspec import Struct
 
 from contracts.commands import CreateSession, UpdateSession, provider_of
 from contracts.events import ErrorInfo, Event, SessionCreated, SessionFailed, SessionUpdated
 from contracts.names import ErrorCode, EventType
+from service.breaker import CircuitBreaker
 from service.ports import AnyProvider, Clock
 from service.providers.base import ProviderError
+from service.settings import Settings
 
 EVENT_NAMESPACE: Final = uuid.UUID("6f1d6e2a-6d1c-4c0a-9a53-2f8f3f1c9b71")
 
 Operation = Literal["create", "update"]
+
+
+class Completed(Struct, frozen=True):
+    event: Event
+
+
+class RetryLater(Struct, frozen=True):
+    error: ErrorInfo
+    attempts: int  # provider attempts made so far
+
+
+Outcome = Completed | RetryLater
 
 
 def event_id_for(command_id: str, event_type: EventType, variant: str = "") -> str:
@@ -26,37 +45,82 @@ def event_id_for(command_id: str, event_type: EventType, variant: str = "") -> s
 
 
 class SessionHandlers:
-    def __init__(self, providers: Mapping[tuple[str, str], AnyProvider], clock: Clock) -> None:
+    def __init__(self, providers: Mapping[tuple[str, str], AnyProvider], clock: Clock, settings: Settings) -> None:
         self._providers = providers
         self._clock = clock
+        self._settings = settings
+        self._breakers = {
+            key: CircuitBreaker(settings.breaker.failure_threshold, settings.breaker.cooldown) for key in providers
+        }
 
-    async def handle(self, operation: Operation, command: CreateSession | UpdateSession) -> Event:
-        """Create or update a session at the command's provider; every refusal is a ``session.failed``."""
-        provider_id = provider_of(command)
-        adapter = self._providers.get((command.account, provider_id))
+    def breakers(self) -> Mapping[tuple[str, str], CircuitBreaker]:
+        return self._breakers
+
+    async def handle(self, operation: Operation, command: CreateSession | UpdateSession, attempts_made: int) -> Outcome:
+        """Create or update a session at the command's provider."""
+        key = (command.account, provider_of(command))
+        adapter = self._providers.get(key)
         if adapter is None:
+            message = f"account {command.account!r} has no {key[1]} configuration"
+            error = ErrorInfo(code=ErrorCode.INVALID_COMMAND.value, message=message, retryable=False, field="account")
+            return Completed(self._failed(operation, _envelope(command), error))
+        if self._expired(command):
             error = ErrorInfo(
-                code=ErrorCode.INVALID_COMMAND.value,
-                message=f"account {command.account!r} has no {provider_id} configuration",
+                code=ErrorCode.EXPIRED.value,
+                message=f"issued_at is older than the {self._settings.commands.max_age:g}s maximum age",
                 retryable=False,
-                field="account",
+                field="issued_at",
             )
-            return self._failed(operation, _envelope(command), error)
+            return Completed(self._failed(operation, _envelope(command), error))
+        attempts = attempts_made + 1
         try:
-            if operation == "create":
-                session = await adapter.create(command)
-            else:
-                session = await adapter.update(command)
+            session = await self._call(operation, command, adapter, self._breakers[key])
         except ProviderError as exc:
-            return self._failed(operation, _envelope(command), exc.to_error_info())
+            if exc.retryable and attempts < self._settings.retry.max_attempts:
+                return RetryLater(exc.to_error_info(), attempts)
+            return Completed(self._failed(operation, _envelope(command), exc.to_error_info(), attempts))
         event_type = EventType.CREATED if operation == "create" else EventType.UPDATED
         event_class = SessionCreated if operation == "create" else SessionUpdated
-        return event_class(
+        event = event_class(
             event_id=event_id_for(command.command_id, event_type),
             occurred_at=self._clock.now(),
             session=session,
             **_envelope(command),
         )
+        return Completed(event)
+
+    async def _call(self, operation: Operation, command: Any, adapter: AnyProvider, breaker: CircuitBreaker) -> Any:
+        if not breaker.allow():
+            raise ProviderError(
+                ErrorCode.PROVIDER_UNAVAILABLE,
+                f"{provider_of(command)} circuit is open after repeated failures; not called",
+                retryable=True,
+            )
+        try:
+            async with asyncio.timeout(self._settings.commands.deadline):
+                session = await (adapter.create(command) if operation == "create" else adapter.update(command))
+        except TimeoutError:
+            breaker.failed()
+            raise ProviderError(
+                ErrorCode.TIMEOUT, f"command deadline of {self._settings.commands.deadline:g}s passed", retryable=True
+            ) from None
+        except ProviderError as exc:
+            breaker.failed() if exc.retryable else breaker.succeeded()
+            raise
+        except BaseException:
+            breaker.failed()
+            raise
+        breaker.succeeded()
+        return session
+
+    def _expired(self, command: CreateSession | UpdateSession) -> bool:
+        max_age = self._settings.commands.max_age
+        if max_age is None or command.issued_at is None:
+            return False
+        issued = command.issued_at
+        if issued.tzinfo is None:
+            return False  # a naive time cannot be compared safely; the contract asks for RFC 3339 with offset
+        return self._clock.now() - issued > timedelta(seconds=max_age)
 
     def invalid_command(
         self, operation: Operation, envelope: Mapping[str, Any], message: str, field: str | None
@@ -65,12 +129,30 @@ class SessionHandlers:
         error = ErrorInfo(code=ErrorCode.INVALID_COMMAND.value, message=message, retryable=False, field=field)
         return self._failed(operation, envelope, error)
 
-    def _failed(self, operation: Operation, envelope: Mapping[str, Any], error: ErrorInfo) -> SessionFailed:
+    def conflict(self, operation: Operation, command: CreateSession | UpdateSession, fingerprint: str) -> Event:
+        """The same command_id arrived with another payload: refused; the first outcome stands."""
+        error = ErrorInfo(
+            code=ErrorCode.CONFLICT.value,
+            message="command_id was already used for a different payload; the first outcome stands",
+            retryable=False,
+            field="command_id",
+        )
+        return self._failed(operation, _envelope(command), error, 0, variant=f"conflict:{fingerprint}")
+
+    def _failed(
+        self,
+        operation: Operation,
+        envelope: Mapping[str, Any],
+        error: ErrorInfo,
+        attempts: int = 0,
+        variant: str = "",
+    ) -> SessionFailed:
         return SessionFailed(
-            event_id=event_id_for(envelope["command_id"], EventType.FAILED),
+            event_id=event_id_for(envelope["command_id"], EventType.FAILED, variant),
             occurred_at=self._clock.now(),
             operation=operation,
             error=error,
+            attempts=attempts,
             **envelope,
         )
 

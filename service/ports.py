@@ -7,6 +7,7 @@ from typing import Any, Protocol, TypeVar
 
 from contracts.commands import CreateSession, UpdateSession
 from contracts.events import Session
+from service.idempotency.records import Claim, Done
 
 CreateT_contra = TypeVar("CreateT_contra", bound=CreateSession, contravariant=True)
 UpdateT_contra = TypeVar("UpdateT_contra", bound=UpdateSession, contravariant=True)
@@ -34,3 +35,22 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+class IdempotencyStore(Protocol):
+    """One outcome per command_id; see ``service.idempotency``."""
+
+    async def claim(self, command_id: str, fingerprint: str, token: str, lease: float) -> Claim:
+        """Take the command (or re-take it with the same ``token``), else say who has it or what it became."""
+        ...
+
+    async def extend(self, command_id: str, token: str, lease: float) -> bool: ...
+
+    async def finish(self, command_id: str, token: str, outcome: Done) -> Done | None:
+        """Store ``outcome``; returns the outcome that stands (ours, or an earlier one), None if another
+        replica owns the command now."""
+        ...
+
+    async def release(self, command_id: str, token: str) -> None: ...
+
+    async def close(self) -> None: ...

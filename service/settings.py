@@ -113,14 +113,59 @@ class Simulator(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     latency_ms: int = 0
 
 
+class Idempotency(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Where command outcomes are remembered: ``memory`` (one replica) or ``redis`` (shared by replicas)."""
+
+    backend: Literal["memory", "redis"] = "memory"
+    url: Secret = Secret("redis://127.0.0.1:6379/0")
+    key_prefix: str = "payment-sessions:"
+    retention: float = 48 * 3600.0  # seconds an outcome is kept for duplicates
+    lease: float = 120.0  # seconds a replica owns a command it is working on (must exceed the deadline)
+
+
+class Retry(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Delayed retries of retryable provider failures, through TTL queues that dead-letter back."""
+
+    delays: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)  # seconds before attempt 2, 3, ...; the last repeats
+    max_attempts: int = 5  # provider attempts before session.failed (retryable: true)
+    busy_delay: float = 1.0  # seconds before a duplicate of an in-progress command looks again
+
+    def __post_init__(self) -> None:
+        if not self.delays or any(not 0 < delay <= 86400 for delay in self.delays):
+            raise ValueError("delays must be a non-empty list of seconds between 0 and 86400")
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+
+
+class Commands(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    max_age: float | None = 24 * 3600.0  # seconds after issued_at a command is refused as expired
+    deadline: float = 60.0  # seconds for one command's provider work (well under the broker's consumer timeout)
+
+
+class Breaker(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Per provider account: after ``failure_threshold`` retryable failures in a row, stop calling for
+    ``cooldown`` seconds (commands go straight to the retry path), then let one probe through."""
+
+    failure_threshold: int = 5
+    cooldown: float = 30.0
+
+
 class Settings(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     broker: Broker = Broker()
+    idempotency: Idempotency = Idempotency()
+    retry: Retry = Retry()
+    commands: Commands = Commands()
+    breaker: Breaker = Breaker()
     topology: Topology = Topology()
     http: HttpServer = HttpServer()
     logging: Logging = Logging()
     simulator: Simulator = Simulator()
     shutdown_grace: float = 25.0  # seconds to finish in-flight commands after SIGTERM
     accounts: dict[str, AccountProviders] = {}
+
+    def __post_init__(self) -> None:
+        if self.commands.deadline >= self.idempotency.lease:
+            raise ValueError("commands.deadline must be shorter than idempotency.lease")
 
 
 def _dec_hook(type_: type, obj: Any) -> Any:

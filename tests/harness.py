@@ -19,14 +19,17 @@ from aiohttp import web
 
 from contracts.codec import decode_event
 from contracts.events import Event
-from contracts.names import Topology
+from contracts.names import CommandType, Topology
 from service.bootstrap import Service, running_service
 from service.logs import configure_logging
+from service.messaging.topology import retry_queue
 from service.settings import Settings, settings_from_mapping
 from service.simulator.app import build_app, state_of
 from service.simulator.state import SimulatorState
 
 EVENT_TIMEOUT = 20.0
+TEST_RETRY = {"delays": [0.2, 0.4], "max_attempts": 3, "busy_delay": 0.2}
+ALL_TEST_DELAYS = (0.2, 0.4, 0.5, 1.0, 2.0)  # every delay a test may configure, for the cleanup
 
 
 def unique_topology() -> Topology:
@@ -46,6 +49,7 @@ def test_settings(amqp_url: str, accounts: dict[str, Any], **overrides: Any) -> 
         "topology": msgspec.to_builtins(unique_topology()),
         "http": {"enabled": False},
         "shutdown_grace": 10.0,
+        "retry": dict(TEST_RETRY),
         "accounts": accounts,
     }
     for key, value in overrides.items():
@@ -210,7 +214,8 @@ class Harness:
         assert self._connection is not None
         channel = await self._connection.channel()
         for names in self._topologies:
-            for queue in (names.commands_queue, names.dead_letter_queue):
+            retries = [retry_queue(names, kind, delay) for delay in ALL_TEST_DELAYS for kind in CommandType]
+            for queue in (names.commands_queue, names.dead_letter_queue, *retries):
                 with contextlib.suppress(Exception):
                     await channel.queue_delete(queue)
             for exchange in (names.commands_exchange, names.events_exchange, names.dead_letter_exchange):

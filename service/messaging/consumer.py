@@ -1,6 +1,6 @@
-"""Consumes commands, runs the handlers, publishes the outcome, settles the delivery.
+"""Consumes commands and hands each delivery to the pipeline; settles it, counts it, logs one line.
 
-Binds command_id, provider and correlation_id at this boundary and writes one summary line per command.
+Binds command_id, provider and correlation_id at this boundary so every log line of a delivery has them.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 
 from contracts.commands import provider_of
-from contracts.events import Event, SessionFailed
 from contracts.names import CommandType
-from service.handlers import Operation, SessionHandlers
-from service.messaging.disposition import Ack, DeadLetter, Disposition, Requeue, settle
-from service.messaging.intake import Accepted, Intake, Invalid, Poison, take
-from service.messaging.publisher import EventPublisher, PublishFailed
+from service.messaging.disposition import Ack, DeadLetter, settle
+from service.messaging.intake import Accepted, Intake, Invalid, take
+from service.messaging.pipeline import Pipeline, Result
+from service.messaging.publisher import EventPublisher
 from service.metrics import Metrics
 from service.settings import Broker
 
@@ -26,15 +25,10 @@ log = structlog.get_logger("payment_sessions.consumer")
 
 class CommandConsumer:
     def __init__(
-        self,
-        queue: AbstractQueue,
-        handlers: SessionHandlers,
-        publisher: EventPublisher,
-        broker: Broker,
-        metrics: Metrics,
+        self, queue: AbstractQueue, pipeline: Pipeline, publisher: EventPublisher, broker: Broker, metrics: Metrics
     ) -> None:
         self._queue = queue
-        self._handlers = handlers
+        self._pipeline = pipeline
         self._publisher = publisher
         self._broker = broker
         self._metrics = metrics
@@ -79,53 +73,39 @@ class CommandConsumer:
                 max_body_bytes=self._broker.max_body_bytes,
             )
             provider = _bind(intake)
-            decision, error_code = await self._decide(intake, message)
-            outcome = await settle(message, decision, self._publisher)
-            elapsed = time.perf_counter() - started
-            kind = message.routing_key if message.routing_key in CommandType._value2member_map_ else "unknown"
-            self._metrics.commands.labels(kind, provider, outcome).inc()
-            self._metrics.command_latency.labels(kind).observe(elapsed)
-            log.info(
-                "command",
-                outcome=outcome,
-                error_code=error_code,
-                reason=decision.reason if not isinstance(decision, Ack) else None,
-                duration_ms=round(elapsed * 1000, 1),
-                routing_key=(message.routing_key or "")[:64],
-            )
+            result = await self._process(message, intake)
+            outcome = await settle(message, result.disposition, self._publisher)
+            self._record(message, provider, outcome, result, time.perf_counter() - started)
         finally:
             self._metrics.in_flight.dec()
             self._active -= 1
             if self._active == 0:
                 self._idle.set()
 
-    async def _decide(self, intake: Intake, message: AbstractIncomingMessage) -> tuple[Disposition, str | None]:
-        if isinstance(intake, Poison):
-            return DeadLetter(intake.reason), None
+    async def _process(self, message: AbstractIncomingMessage, intake: Intake) -> Result:
         try:
-            event = await self._event_for(intake)
+            return await self._pipeline.process(message, intake)
         except Exception as exc:
-            log.exception("handler failed", error=type(exc).__name__)
-            return DeadLetter(f"unhandled {type(exc).__name__} in the handler"), None
-        error_code = event.error.code if isinstance(event, SessionFailed) else None
-        correlation_id = event.correlation_id or message.correlation_id or event.command_id
-        try:
-            await self._publisher.publish_event(event, correlation_id=correlation_id, reply_to=message.reply_to)
-        except PublishFailed as exc:
-            return Requeue(f"event not confirmed: {exc}", self._broker.republish_delay), error_code
-        return Ack(_event_type(event)), error_code
+            log.exception("command processing failed", error=type(exc).__name__)
+            return Result(DeadLetter(f"unhandled {type(exc).__name__} while processing"))
 
-    async def _event_for(self, intake: Accepted | Invalid) -> Event:
-        operation: Operation = "create" if intake.command_type is CommandType.CREATE else "update"
-        if isinstance(intake, Invalid):
-            return self._handlers.invalid_command(operation, intake.envelope, intake.message, intake.field)
-        return await self._handlers.handle(operation, intake.command)
-
-
-def _event_type(event: Event) -> str:
-    tag = type(event).__struct_config__.tag
-    assert isinstance(tag, str)
-    return tag
+    def _record(
+        self, message: AbstractIncomingMessage, provider: str, outcome: str, result: Result, elapsed: float
+    ) -> None:
+        routing_key = message.routing_key or ""
+        kind = routing_key if routing_key in CommandType._value2member_map_ else "unknown"
+        self._metrics.commands.labels(kind, provider, outcome).inc()
+        self._metrics.command_latency.labels(kind).observe(elapsed)
+        disposition = result.disposition
+        log.info(
+            "command",
+            outcome=outcome,
+            error_code=result.error_code,
+            reason=None if isinstance(disposition, Ack) else disposition.reason,
+            attempt=(message.headers or {}).get("x-payment-sessions-attempts", 0),
+            duration_ms=round(elapsed * 1000, 1),
+            routing_key=routing_key[:64],
+        )
 
 
 def _bind(intake: Intake) -> str:

@@ -83,6 +83,11 @@ class EventPublisher:
         )
         await self._confirm(self._dead_letter, message, routing_key, mandatory=True)
 
+    async def schedule(self, queue: str, body: bytes, headers: Mapping[str, Any], **properties: Any) -> None:
+        """Park a command in a retry queue (via the default exchange); confirmed like everything else."""
+        message = Message(body, headers=dict(headers), delivery_mode=DeliveryMode.PERSISTENT, **properties)
+        await self._confirm(self._channel.default_exchange, message, queue, mandatory=True)
+
     async def _confirm(
         self, exchange: AbstractExchange, message: Message, routing_key: str, *, mandatory: bool
     ) -> None:

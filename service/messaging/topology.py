@@ -7,6 +7,7 @@ from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue
 from msgspec import Struct
 
 from contracts.names import CommandType, Topology
+from service.settings import Retry
 
 
 class Declared(Struct):
@@ -52,3 +53,32 @@ async def declare_commands_queue(channel: AbstractChannel, names: Topology, *, d
             "x-overflow": "reject-publish",
         },
     )
+
+
+def retry_delays(retry: Retry) -> list[float]:
+    """Every distinct delay that needs a retry queue: the backoff tiers and the busy delay."""
+    return sorted({*retry.delays, retry.busy_delay})
+
+
+def retry_queue(names: Topology, command_type: CommandType, delay: float) -> str:
+    """``<commands queue>.retry.<delay>s.<create|update>``: holds a command for ``delay``, then dead-letters it
+    back to the commands exchange under its own routing key."""
+    return f"{names.commands_queue}.retry.{delay:g}s.{command_type.value.removeprefix('session.')}"
+
+
+async def declare_retry_queues(channel: AbstractChannel, names: Topology, retry: Retry) -> list[str]:
+    declared = []
+    for delay in retry_delays(retry):
+        for command_type in CommandType:
+            queue = await channel.declare_queue(
+                retry_queue(names, command_type, delay),
+                durable=True,
+                arguments={
+                    "x-queue-type": "classic",
+                    "x-message-ttl": int(delay * 1000),
+                    "x-dead-letter-exchange": names.commands_exchange,
+                    "x-dead-letter-routing-key": command_type.value,
+                },
+            )
+            declared.append(queue.name)
+    return declared

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from contracts.events import ErrorInfo
 from contracts.names import ErrorCode
 
@@ -96,3 +98,10 @@ def malformed_reply(provider: str, status: int, what: str) -> ProviderError:
         retryable=True,
         provider_status=status,
     )
+
+
+def idempotency_key(command_id: str, attempt: int = 0) -> str:
+    """The provider idempotency key of a command: deterministic (every retry and redelivery reuses it),
+    ASCII, 40 characters. ``attempt`` > 0 derives a fresh key when the first one can no longer be used."""
+    seed = command_id if attempt == 0 else f"{command_id}\x1f{attempt}"
+    return hashlib.sha256(seed.encode("utf-8")).hexdigest()[:40]

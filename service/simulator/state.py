@@ -31,6 +31,7 @@ class SimulatorState:
         self.sessions: dict[str, dict[str, Any]] = {}  # "<provider>:<id>" -> stored session
         self.idempotency: dict[str, Any] = {}  # "<provider>:<key>" -> what the first request got
         self.extra: dict[str, Any] = {}  # per-provider state (tokens, counters)
+        self.outages: list[Any] = []  # app.Outage: the next calls under a path fail
 
     def record(self, provider: str, operation: str, status: int, idempotency_key: str | None = None) -> None:
         self.calls.append(Call(provider, operation, status, idempotency_key, time.time()))
@@ -40,6 +41,7 @@ class SimulatorState:
         self.sessions.clear()
         self.idempotency.clear()
         self.extra.clear()
+        self.outages.clear()
 
 
 ErrorBody = Callable[[int], web.Response]

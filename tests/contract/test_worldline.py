@@ -169,13 +169,13 @@ async def test_foreign_client_api_url_never_gets_a_call(harness: Any, command_id
     assert _apple_pay_calls(harness) == []
 
 
-async def test_idempotence_in_progress_is_a_retryable_conflict(harness: Any, command_id: str) -> None:
+async def test_idempotence_in_progress_is_retried_with_the_same_key(harness: Any, command_id: str) -> None:
+    """R13: 409/1409 (the first request is still running) is retried later with the same key, never a failure."""
     service = await harness.start({"default": {"worldline": worldline_table(harness.simulator_url)}})
     body = TestWorldlineContract().create(command_id)
     body["options"]["tokens"] = ["sim-1409"]
     event = await service.send("session.create", body)
-    # The service does not retry inside one delivery today; a later retry with the same key goes through.
-    assert isinstance(event, SessionFailed), event
-    assert event.error.code == "conflict"
-    assert event.error.retryable
-    assert event.error.provider_code == "1409"
+    assert isinstance(event, SessionCreated), event
+    calls = [c for c in harness.simulator.calls if c.provider == "worldline"]
+    assert [c.status for c in calls] == [409, 201]
+    assert len({c.idempotency_key for c in calls}) == 1 and calls[0].idempotency_key

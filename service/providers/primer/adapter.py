@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from contracts.commands import CreatePrimerSession, UpdatePrimerSession
 from contracts.events import PrimerSession
+from service.providers.base import idempotency_key
 from service.providers.http import ProviderHttp
 from service.providers.primer import transformers
 from service.settings import PrimerAccount
 
 PATH = "/client-session"
+MAX_KEY_ROTATIONS = 5
 
 
 class PrimerProvider:
@@ -26,18 +28,25 @@ class PrimerProvider:
         }
 
     async def create(self, command: CreatePrimerSession) -> PrimerSession:
-        reply = await self._http.send(
-            transformers.PROVIDER,
-            "create",
-            "POST",
-            self._url,
-            headers=self._headers(),
-            body=transformers.create_body(command),
-            timeout=self._account.timeout,
-        )
-        if not reply.ok:
-            raise transformers.parse_error(reply.status, reply.body)
-        return transformers.parse_session(reply.status, reply.body)
+        """POST with an idempotency key derived from the command id, the same on every retry.
+
+        409 IdempotencyKeyAlreadyExists means an earlier attempt created a session whose token we never
+        learnt (Primer cannot look a session up by key): that session is left to expire (24 h, no money
+        moves) and the next derived key creates the one we report. Never a failure of the command.
+        """
+        body = transformers.create_body(command)
+        for attempt in range(MAX_KEY_ROTATIONS + 1):
+            headers = {**self._headers(), "X-Idempotency-Key": idempotency_key(command.command_id, attempt)}
+            reply = await self._http.send(
+                transformers.PROVIDER, "create", "POST", self._url,
+                headers=headers, body=body, timeout=self._account.timeout,
+            )  # fmt: skip
+            if reply.ok:
+                return transformers.parse_session(reply.status, reply.body)
+            error = transformers.parse_error(reply.status, reply.body)
+            if error.provider_code != transformers.KEY_EXISTS:
+                raise error
+        raise error
 
     async def update(self, command: UpdatePrimerSession) -> PrimerSession:
         reply = await self._http.send(

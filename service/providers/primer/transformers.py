@@ -15,6 +15,7 @@ from service.providers.base import ProviderError, malformed_reply, status_error
 from service.providers.primer import wire
 
 PROVIDER = "primer"
+KEY_EXISTS = "IdempotencyKeyAlreadyExists"
 _encoder = msgspec.json.Encoder()
 _reply_decoder = msgspec.json.Decoder(wire.ClientSessionReply)
 _error_decoder = msgspec.json.Decoder(wire.ErrorReply)
@@ -172,6 +173,6 @@ def parse_error(status: int, body: bytes) -> ProviderError:
         field=field,
         request_id=detail.diagnostics_id,
     )
-    if status == 409 and detail.error_id == "IdempotencyKeyAlreadyExists":
+    if status == 409 and detail.error_id == KEY_EXISTS:
         error.code, error.retryable = ErrorCode.CONFLICT, True
     return error

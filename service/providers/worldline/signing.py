@@ -17,6 +17,8 @@ from email.utils import format_datetime
 
 import msgspec
 
+from service.providers.base import idempotency_key
+
 IDEMPOTENCE_KEY_LENGTH = 40
 _LINE_FOLD = re.compile(r"\r?\n[ \t]*")
 
@@ -63,7 +65,7 @@ def http_date(moment: datetime) -> str:
 
 def idempotence_key(command_id: str) -> str:
     """Deterministic per command (retries and redeliveries reuse it), ASCII, at most 40 characters."""
-    return hashlib.sha256(command_id.encode("utf-8")).hexdigest()[:IDEMPOTENCE_KEY_LENGTH]
+    return idempotency_key(command_id)[:IDEMPOTENCE_KEY_LENGTH]
 
 
 def server_meta_info(integrator: str) -> str:

@@ -1,0 +1,87 @@
+"""Redis store shared by replicas: each operation is one Lua script, atomic on the server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis.asyncio as redis
+
+from service.idempotency.records import Busy, Claim, Claimed, Done, decode_record, encode_record
+
+# KEYS[1] record key. ARGV: [1] new busy record, [2] lease ms, [3] token. Returns nil when claimed.
+_CLAIM = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  local record = cjson.decode(current)
+  if not (record.type == 'busy' and record.token == ARGV[3]) then return current end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false
+"""
+# ARGV: [1] token, [2] lease ms. Returns 1 when extended.
+_EXTEND = """
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+local record = cjson.decode(current)
+if record.type == 'busy' and record.token == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+# ARGV: [1] done record, [2] token, [3] retention ms. Returns the stored record when it is not ours to finish.
+_FINISH = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  local record = cjson.decode(current)
+  if record.type == 'done' or record.token ~= ARGV[2] then return current end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return false
+"""
+_RELEASE = """
+local current = redis.call('GET', KEYS[1])
+if current and cjson.decode(current).token == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class RedisStore:
+    def __init__(self, client: redis.Redis, *, prefix: str, retention: float) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._retention_ms = int(retention * 1000)
+        self._claim = client.register_script(_CLAIM)
+        self._extend = client.register_script(_EXTEND)
+        self._finish = client.register_script(_FINISH)
+        self._release = client.register_script(_RELEASE)
+
+    @classmethod
+    def from_url(cls, url: str, *, prefix: str, retention: float) -> RedisStore:
+        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
+        return cls(client, prefix=prefix, retention=retention)
+
+    def _key(self, command_id: str) -> list[Any]:
+        return [f"{self._prefix}command:{command_id}"]
+
+    async def claim(self, command_id: str, fingerprint: str, token: str, lease: float) -> Claim:
+        busy = encode_record(Busy(token, fingerprint))
+        current = await self._claim(keys=self._key(command_id), args=[busy, int(lease * 1000), token])
+        if current is None:
+            return Claimed(token)
+        return decode_record(current)
+
+    async def extend(self, command_id: str, token: str, lease: float) -> bool:
+        return bool(await self._extend(keys=self._key(command_id), args=[token, int(lease * 1000)]))
+
+    async def finish(self, command_id: str, token: str, outcome: Done) -> Done | None:
+        current = await self._finish(
+            keys=self._key(command_id), args=[encode_record(outcome), token, self._retention_ms]
+        )
+        if current is None:
+            return outcome
+        record = decode_record(current)
+        return record if isinstance(record, Done) else None
+
+    async def release(self, command_id: str, token: str) -> None:
+        await self._release(keys=self._key(command_id), args=[token])
+
+    async def close(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,73 @@
+"""Both idempotency stores, the same semantics; the Redis one against the real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from service.idempotency.memory import MemoryStore
+from service.idempotency.records import Busy, Claimed, Done
+from service.idempotency.redis_store import RedisStore
+from service.ports import IdempotencyStore
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[IdempotencyStore]:
+    if request.param == "memory":
+        yield MemoryStore(retention=5)
+        return
+    redis_store = RedisStore.from_url(REDIS_URL, prefix=f"test-{uuid.uuid4().hex}:", retention=5)
+    yield redis_store
+    await redis_store.close()
+
+
+async def test_claim_then_finish_then_duplicates_see_the_outcome(store: IdempotencyStore) -> None:
+    assert await store.claim("c1", "fp", "t1", 5) == Claimed("t1")
+    assert await store.claim("c1", "fp", "t2", 5) == Busy("t1", "fp")
+    outcome = Done("fp", '{"type":"session.created"}')
+    assert await store.finish("c1", "t1", outcome) == outcome
+    assert await store.claim("c1", "fp", "t3", 5) == outcome
+    assert await store.finish("c1", "t3", Done("fp", "other")) == outcome  # the first outcome stands
+
+
+async def test_the_owner_reclaims_with_its_token(store: IdempotencyStore) -> None:
+    assert await store.claim("c2", "fp", "t1", 5) == Claimed("t1")
+    assert await store.claim("c2", "fp", "t1", 5) == Claimed("t1")
+    assert await store.extend("c2", "t1", 5)
+    assert not await store.extend("c2", "t9", 5)
+
+
+async def test_an_expired_lease_can_be_taken_over(store: IdempotencyStore) -> None:
+    assert await store.claim("c3", "fp", "t1", 0.1) == Claimed("t1")
+    await asyncio.sleep(0.2)
+    assert await store.claim("c3", "fp", "t2", 5) == Claimed("t2")
+    assert await store.finish("c3", "t1", Done("fp", "late")) is None  # the old owner lost it
+
+
+async def test_release_frees_only_for_the_owner(store: IdempotencyStore) -> None:
+    await store.claim("c4", "fp", "t1", 5)
+    await store.release("c4", "t2")
+    assert isinstance(await store.claim("c4", "fp", "t2", 5), Busy)
+    await store.release("c4", "t1")
+    assert await store.claim("c4", "fp", "t2", 5) == Claimed("t2")
+
+
+async def test_outcomes_expire_after_retention(store: IdempotencyStore) -> None:
+    short = MemoryStore(retention=0.1) if isinstance(store, MemoryStore) else None
+    if short is None:
+        assert isinstance(store, RedisStore)
+        short_redis = RedisStore.from_url(REDIS_URL, prefix=f"test-{uuid.uuid4().hex}:", retention=0.1)
+        target: IdempotencyStore = short_redis
+    else:
+        target = short
+    await target.claim("c5", "fp", "t1", 5)
+    await target.finish("c5", "t1", Done("fp", "e"))
+    await asyncio.sleep(0.2)
+    assert await target.claim("c5", "fp", "t2", 5) == Claimed("t2")
+    await target.close()
