@@ -33,6 +33,16 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("--options", help="provider options as a JSON object")
     send.add_argument("--no-validate", action="store_true", help="publish even what the contract refuses")
     send.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the event")
+    dead = commands.add_parser("dead-letters", help="list, replay or purge the dead-letter queue")
+    actions = dead.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="one line per dead letter (never the body); all stay queued, in order")
+    listing.add_argument("--json", action="store_true", help="JSON lines instead of text")
+    replay = actions.add_parser("replay", help="republish dead letters as commands (confirmed, then acked)")
+    which = replay.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every dead letter")
+    which.add_argument("--id", action="append", dest="ids", metavar="MESSAGE_ID", help="by message_id; repeatable")
+    purge = actions.add_parser("purge", help="remove every dead letter")
+    purge.add_argument("--yes", action="store_true", help="really purge; without it only say how many")
     return parser
 
 
@@ -45,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from service.logs import configure_logging
 
-    stream = sys.stderr if args.command == "send" else sys.stdout
+    stream = sys.stderr if args.command in ("send", "dead-letters") else sys.stdout
     configure_logging(settings.logging.level, settings.logging.format, stream)
     if args.command == "run":
         from service.runner import run
@@ -59,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from service.runner import declare_topology
 
         return asyncio.run(declare_topology(settings))
+    if args.command == "dead-letters":
+        from service.deadletters import run_from_args
+
+        return asyncio.run(run_from_args(settings, args))
     from service.sender import send_from_args
 
     return asyncio.run(send_from_args(settings, args))

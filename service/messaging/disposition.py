@@ -14,6 +14,12 @@ from service.messaging.publisher import EventPublisher, PublishFailed
 log = structlog.get_logger(__name__)
 
 REASON_HEADER = "x-payment-sessions-reason"
+_OURS = (
+    REASON_HEADER,
+    "x-payment-sessions-original-exchange",
+    "x-payment-sessions-original-routing-key",
+    "x-payment-sessions-redelivered",
+)
 
 
 class Ack(Struct, frozen=True):
@@ -33,7 +39,7 @@ Disposition = Ack | DeadLetter | Requeue
 
 
 def dead_letter_headers(message: AbstractIncomingMessage, reason: str) -> dict[str, Any]:
-    headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-payment-sessions")}
+    headers = {k: v for k, v in (message.headers or {}).items() if k not in _OURS}
     headers.update(
         {
             REASON_HEADER: reason,
@@ -60,6 +66,7 @@ async def settle(message: AbstractIncomingMessage, decision: Disposition, publis
                 content_type=message.content_type,
                 message_id=message.message_id,
                 correlation_id=message.correlation_id,
+                reply_to=message.reply_to,
             )
         except PublishFailed as exc:
             decision = Requeue(f"dead letter not confirmed: {exc}", delay=1.0)

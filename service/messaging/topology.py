@@ -23,7 +23,12 @@ async def declare(channel: AbstractChannel, names: Topology, *, delivery_limit: 
     events = await channel.declare_exchange(names.events_exchange, ExchangeType.TOPIC, durable=True)
     dead_letter = await channel.declare_exchange(names.dead_letter_exchange, ExchangeType.TOPIC, durable=True)
     dead_letter_queue = await channel.declare_queue(
-        names.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"}
+        names.dead_letter_queue,
+        durable=True,
+        # Listing returns messages to the queue, which counts as a delivery. RabbitMQ 4 gives quorum queues a
+        # default limit of 20 and this queue has nowhere to dead-letter to, so set one no one will reach
+        # (-1, "unlimited" on 4.x, drops at once on 3.x).
+        arguments={"x-queue-type": "quorum", "x-delivery-limit": 1_000_000},
     )
     await dead_letter_queue.bind(dead_letter, routing_key="#")
     commands_queue = await declare_commands_queue(channel, names, delivery_limit=delivery_limit)
