@@ -34,8 +34,9 @@ def paint(code: str, text: str) -> str:
     return f"\033[{code}m{text}\033[0m" if TTY else text
 
 
-def scenarios() -> list[tuple[str, CommandType, dict[str, Any], str]]:
-    """(title, command type, body, expected event type); ``{created:<n>}`` is filled from an earlier event."""
+def scenarios() -> list[tuple[str, CommandType, dict[str, Any] | str, str]]:
+    """(title, command type, body, expected event type); ``{created:<n>}`` is filled from an earlier event,
+    and a body ``{repeat:<n>}`` sends scenario n's command again, unchanged."""
     apple = {
         "validation_url": "https://apple-pay-gateway-cert.apple.com/paymentservices/startSession",
         "domain_name": "shop.example",
@@ -66,7 +67,13 @@ def scenarios() -> list[tuple[str, CommandType, dict[str, Any], str]]:
             "session.updated",
         ),
         (
-            "Primer: the provider answers 500 (magic amount 500.00)",
+            "The first command again (a redelivery, or the order service retrying): same event_id, no new call",
+            CommandType.CREATE,
+            "{repeat:0}",
+            "session.created",
+        ),
+        (
+            "Primer: the provider answers 500 every time (magic amount 500.00): retried with backoff, then failed",
             CommandType.CREATE,
             {"provider": "primer", "amount": 50000, "currency": "EUR"},
             "session.failed",
@@ -104,7 +111,7 @@ def scenarios() -> list[tuple[str, CommandType, dict[str, Any], str]]:
         (
             "Worldline: update is not supported",
             CommandType.UPDATE,
-            {"provider": "worldline", "session_id": "{created:6}"},
+            {"provider": "worldline", "session_id": "{created:7}"},
             "session.failed",
         ),
     ]
@@ -113,7 +120,7 @@ def scenarios() -> list[tuple[str, CommandType, dict[str, Any], str]]:
 def summary(event: dict[str, Any]) -> str:
     if event["type"] == "session.failed":
         error = event["error"]
-        return f"{error['code']}: {error['message']} (retryable={error['retryable']})"
+        return f"{error['code']}: {error['message']} (retryable={error['retryable']}, attempts={event['attempts']})"
     session = event["session"]
     expires = session.get("expires_at") or "-"
     return f"session {session['id'][:48]} expires {expires}"
@@ -135,20 +142,31 @@ async def run_scenarios() -> int:
     settings = load_settings(str(CONFIG))
     created: list[str] = []
     failures = 0
+    sent: list[dict[str, Any]] = []
+    event_ids: list[str] = []
     for index, (title, command_type, template, expected) in enumerate(scenarios()):
-        body = json.loads(json.dumps(template))
+        repeat = isinstance(template, str)
+        body = dict(sent[int(template[8:-1])]) if repeat else json.loads(json.dumps(template))
         for key, value in body.items():
             if isinstance(value, str) and value.startswith("{created:"):
                 body[key] = created[int(value[9:-1])]
-        body["command_id"] = f"demo-{os.getpid()}-{index}"
+        body.setdefault("command_id", f"demo-{os.getpid()}-{index}")
+        sent.append(body)
         print(paint("1", f"\n{index + 1}. {title}"))
         print(paint("36", f"   → {command_type.value} ") + json.dumps(body, separators=(",", ":"))[:150])
         event = json.loads(await send(settings, command_type, body, timeout=15, validate=False))
         created.append(event["session"]["id"] if "session" in event else "")
-        ok = event["type"] == expected
+        event_ids.append(event["event_id"])
+        ok = event["type"] == expected and (not repeat or event["event_id"] == event_ids[int(template[8:-1])])
         failures += not ok
         colour = "32" if ok else "31"
-        print(paint(colour, f"   ← {event['type']} ") + summary(event) + ("" if ok else f"  (expected {expected})"))
+        detail = f" event_id {event['event_id'][:8]}…" if repeat else ""
+        print(
+            paint(colour, f"   ← {event['type']} ")
+            + summary(event)
+            + detail
+            + ("" if ok else f"  (expected {expected})")
+        )
     return failures
 
 

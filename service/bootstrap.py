@@ -91,7 +91,9 @@ async def running_service(settings: Settings, *, clock: Clock | None = None) -> 
             source=settings.broker.event_source,
             timeout=settings.broker.publish_timeout,
         )
-        pipeline = Pipeline(SessionHandlers(providers, clock, settings), store, publisher, settings)
+        handlers = SessionHandlers(providers, clock, settings)
+        metrics.watch_breakers(handlers.breakers)
+        pipeline = Pipeline(handlers, store, publisher, settings)
         consumer = CommandConsumer(queue, pipeline, publisher, settings.broker, metrics)
         service = Service(settings, connection, consumer, metrics, None)
         if settings.http.enabled:

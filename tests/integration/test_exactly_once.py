@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
+from prometheus_client import generate_latest
 
 from contracts.events import SessionCreated, SessionFailed
 from service.providers.base import idempotency_key
@@ -127,6 +128,8 @@ async def test_open_circuit_skips_the_provider_then_a_probe_closes_it(harness: H
     assert isinstance(skipped, SessionFailed) and "circuit is open" in skipped.error.message
     assert skipped.error.retryable
     assert len(_creates(harness)) == 2  # the third command never reached the provider
+    scraped = generate_latest(service.service.metrics.registry).decode()
+    assert 'payment_sessions_circuit_state{account="default",provider="primer"} 2.0' in scraped
     await asyncio.sleep(1.0)
     probe = await service.send("session.create", _create(f"cmd-probe-{uuid.uuid4()}"))
     assert isinstance(probe, SessionCreated)
