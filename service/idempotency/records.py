@@ -10,6 +10,10 @@ from msgspec import Struct
 from contracts.commands import CreateSession, UpdateSession
 
 
+class StoreUnavailable(Exception):
+    """The store could not be reached: the command is not at fault and is tried again later."""
+
+
 class Busy(Struct, frozen=True, tag="busy"):
     """A replica owns the command until the lease expires."""
 

@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
 
 import redis.asyncio as redis
+from redis.exceptions import RedisError
 
-from service.idempotency.records import Busy, Claim, Claimed, Done, decode_record, encode_record
+from service.idempotency.records import (
+    Busy,
+    Claim,
+    Claimed,
+    Done,
+    StoreUnavailable,
+    decode_record,
+    encode_record,
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _unavailable_on_redis_errors(
+    method: Callable[P, Coroutine[Any, Any, R]],
+) -> Callable[P, Coroutine[Any, Any, R]]:
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(f"redis: {type(exc).__name__}") from None
+
+    return wrapper
+
 
 # KEYS[1] record key. ARGV: [1] new busy record, [2] lease ms, [3] token. Returns nil when claimed.
 _CLAIM = """
@@ -61,6 +89,7 @@ class RedisStore:
     def _key(self, command_id: str) -> list[Any]:
         return [f"{self._prefix}command:{command_id}"]
 
+    @_unavailable_on_redis_errors
     async def claim(self, command_id: str, fingerprint: str, token: str, lease: float) -> Claim:
         busy = encode_record(Busy(token, fingerprint))
         current = await self._claim(keys=self._key(command_id), args=[busy, int(lease * 1000), token])
@@ -68,9 +97,11 @@ class RedisStore:
             return Claimed(token)
         return decode_record(current)
 
+    @_unavailable_on_redis_errors
     async def extend(self, command_id: str, token: str, lease: float) -> bool:
         return bool(await self._extend(keys=self._key(command_id), args=[token, int(lease * 1000)]))
 
+    @_unavailable_on_redis_errors
     async def finish(self, command_id: str, token: str, outcome: Done) -> Done | None:
         current = await self._finish(
             keys=self._key(command_id), args=[encode_record(outcome), token, self._retention_ms]
@@ -80,6 +111,7 @@ class RedisStore:
         record = decode_record(current)
         return record if isinstance(record, Done) else None
 
+    @_unavailable_on_redis_errors
     async def release(self, command_id: str, token: str) -> None:
         await self._release(keys=self._key(command_id), args=[token])
 

@@ -22,7 +22,7 @@ from contracts.commands import CreateSession, UpdateSession
 from contracts.events import Event, SessionFailed
 from contracts.names import CommandType
 from service.handlers import Completed, Operation, RetryLater, SessionHandlers
-from service.idempotency.records import Busy, Claimed, Done, fingerprint
+from service.idempotency.records import Busy, Claimed, Done, StoreUnavailable, fingerprint
 from service.messaging.disposition import Ack, DeadLetter, Disposition, Requeue
 from service.messaging.intake import Accepted, Invalid, Poison
 from service.messaging.publisher import EventPublisher, PublishFailed
@@ -65,9 +65,9 @@ class Pipeline:
             return await self._run(message, operation, intake.command)
         except PublishFailed as exc:
             return Result(Requeue(f"not confirmed: {exc}", self._settings.broker.republish_delay))
-        except (OSError, ConnectionError, TimeoutError) as exc:  # the store is unreachable: not the command's fault
-            log.warning("idempotency store unavailable", error=type(exc).__name__)
-            return Result(Requeue(f"idempotency store unavailable ({type(exc).__name__})", 1.0))
+        except StoreUnavailable as exc:  # not the command's fault: try it again shortly
+            log.warning("idempotency store unavailable", error=str(exc))
+            return Result(Requeue(f"idempotency store unavailable ({exc})", self._settings.retry.busy_delay))
 
     async def _run(
         self, message: AbstractIncomingMessage, operation: Operation, command: CreateSession | UpdateSession

@@ -149,3 +149,19 @@ async def test_two_replicas_share_the_redis_store(harness: Harness, command_id: 
     events = await harness.tap_for(first.topology).wait_for(command_id, 4)
     assert len({event.event_id for event in events}) == 1
     assert len(_creates(harness)) == 1
+
+
+async def test_an_unreachable_store_requeues_and_never_dead_letters(harness: Harness, command_id: str) -> None:
+    down = {"idempotency": {"backend": "redis", "url": "redis://127.0.0.1:1/0"}}
+    service = await harness.start(_accounts(harness), **down)
+    await service.publish("session.create", _create(command_id))
+    requeued = service.service.metrics.commands.labels("session.create", "primer", "requeued")
+    for _ in range(200):
+        if requeued._value.get() >= 2:
+            break
+        await asyncio.sleep(0.05)
+    assert requeued._value.get() >= 2
+    assert _creates(harness) == []  # no provider call without a claim
+    channel = await harness.channel()
+    dead = await channel.declare_queue(service.topology.dead_letter_queue, passive=True)
+    assert dead.declaration_result.message_count == 0
