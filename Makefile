@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install services test test-fast lint demo bench clean
+.PHONY: install services test test-fast lint asyncapi-check demo bench clean
+
+ASYNCAPI_CHECK := contracts/asyncapi-check
 
 install: $(VENV)/.installed
 
@@ -24,10 +26,19 @@ test: install services  ## the whole suite, on the real broker
 test-fast: install services  ## everything but the long fault runs
 	$(PY) -m pytest -m "not slow"
 
-lint: install
+lint: install asyncapi-check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+asyncapi-check: $(ASYNCAPI_CHECK)/node_modules/.package-lock.json  ## validate contracts/asyncapi.yaml with the official AsyncAPI parser (needs node)
+	node $(ASYNCAPI_CHECK)/validate.mjs contracts/asyncapi.yaml
+
+# npm ci only when node_modules is missing or the lock changed (npm writes node_modules/.package-lock.json).
+# --ignore-scripts: the parser needs no install scripts (one dependency's postinstall only sends telemetry).
+$(ASYNCAPI_CHECK)/node_modules/.package-lock.json: $(ASYNCAPI_CHECK)/package.json $(ASYNCAPI_CHECK)/package-lock.json
+	npm ci --prefix $(ASYNCAPI_CHECK) --no-audit --no-fund --ignore-scripts
+	touch $@
 
 demo: install services  ## simulator + service, then commands become events before your eyes
 	$(PY) deploy/demo.py
@@ -36,4 +47,4 @@ bench: install services  ## commands/s, CPU per command and latency vs a plain a
 	$(PY) deploy/bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo $(ASYNCAPI_CHECK)/node_modules
