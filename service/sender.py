@@ -13,10 +13,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import aio_pika
 import msgspec
 
-from contracts.codec import CONTENT_TYPE, decode_command, decode_event
+from contracts.client import PublishRefused, SessionsClient
+from contracts.codec import decode_command
 from contracts.names import CommandType
 from service.messaging.connection import connect
 from service.settings import Settings
@@ -49,33 +49,15 @@ async def send(
 ) -> bytes:
     """Publish ``body`` and return the raw event published for it.
 
-    With ``validate`` a command the service would refuse is refused here, before it is published.
+    With ``validate`` a command the service would refuse is refused here, before it is published. Raises
+    ``PublishRefused`` when the broker does not take it and ``TimeoutError`` when no event comes in ``timeout``.
     """
     payload = msgspec.json.encode(body)
-    if validate:
-        decode_command(command_type, payload)
+    command = decode_command(command_type, payload) if validate else None
     connection = await connect(settings.broker, name="payment-sessions-send")
-    async with connection:
-        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        replies = await channel.declare_queue(exclusive=True, auto_delete=True)
-        exchange = await channel.get_exchange(settings.topology.commands_exchange)
-        await exchange.publish(
-            aio_pika.Message(
-                payload,
-                content_type=CONTENT_TYPE,
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                message_id=body["command_id"],
-                correlation_id=body["command_id"],
-                reply_to=replies.name,
-            ),
-            command_type.value,
-        )
-        async with replies.iterator(timeout=timeout) as messages:
-            async for message in messages:
-                await message.ack()
-                if decode_event(message.body).command_id == body["command_id"]:
-                    return message.body
-    raise TimeoutError
+    async with connection, SessionsClient(connection, topology=settings.topology) as client:
+        reply = await client.publish(command_type, payload if command is None else command, timeout=timeout)
+    return reply.body
 
 
 async def send_from_args(settings: Settings, args: argparse.Namespace) -> int:
@@ -85,11 +67,14 @@ async def send_from_args(settings: Settings, args: argparse.Namespace) -> int:
         event = await asyncio.wait_for(
             send(settings, command_type, body, args.timeout, validate=not args.no_validate), args.timeout + 5
         )
-    except (msgspec.ValidationError, json.JSONDecodeError, OSError) as exc:
-        print(f"payment-sessions send: {exc}", file=sys.stderr)
-        return 2
-    except TimeoutError:
+    except TimeoutError:  # before OSError, its base class
         print(f"payment-sessions send: no event within {args.timeout:g}s", file=sys.stderr)
         return 3
+    except (msgspec.ValidationError, ValueError, OSError) as exc:  # ValueError: bad JSON, no command_id
+        print(f"payment-sessions send: {exc}", file=sys.stderr)
+        return 2
+    except PublishRefused as exc:
+        print(f"payment-sessions send: refused by the broker: {exc}", file=sys.stderr)
+        return 2
     print(json.dumps(json.loads(event), indent=2))
     return 0
