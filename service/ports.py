@@ -40,8 +40,11 @@ class SystemClock:
 class IdempotencyStore(Protocol):
     """One outcome per command_id; see ``service.idempotency``."""
 
-    async def claim(self, command_id: str, fingerprint: str, token: str, lease: float) -> Claim:
-        """Take the command (or re-take it with the same ``token``), else say who has it or what it became."""
+    async def claim(
+        self, command_id: str, fingerprint: str, token: str, lease: float, previous: str | None = None
+    ) -> Claim:
+        """Take the command under the new ``token`` when nobody holds it or its holder is ``previous`` (a lease
+        handed over through a retry queue); else say who holds it or what it became."""
         ...
 
     async def extend(self, command_id: str, token: str, lease: float) -> bool: ...

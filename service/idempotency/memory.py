@@ -33,9 +33,11 @@ class MemoryStore:
         for key in [key for key, (_, expiry) in self._records.items() if expiry <= now]:
             del self._records[key]
 
-    async def claim(self, command_id: str, fingerprint: str, token: str, lease: float) -> Claim:
+    async def claim(
+        self, command_id: str, fingerprint: str, token: str, lease: float, previous: str | None = None
+    ) -> Claim:
         current = self._get(command_id)
-        if current is None or (isinstance(current, Busy) and current.token == token):
+        if current is None or (isinstance(current, Busy) and previous is not None and current.token == previous):
             self._put(command_id, Busy(token, fingerprint), lease)
             return Claimed(token)
         return current

@@ -36,12 +36,13 @@ def _unavailable_on_redis_errors(
     return wrapper
 
 
-# KEYS[1] record key. ARGV: [1] new busy record, [2] lease ms, [3] token. Returns nil when claimed.
+# KEYS[1] record key. ARGV: [1] new busy record, [2] lease ms, [3] the previous owner token handed over by a
+# retry ("" for none). Returns nil when claimed.
 _CLAIM = """
 local current = redis.call('GET', KEYS[1])
 if current then
   local record = cjson.decode(current)
-  if not (record.type == 'busy' and record.token == ARGV[3]) then return current end
+  if not (record.type == 'busy' and ARGV[3] ~= '' and record.token == ARGV[3]) then return current end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false
@@ -90,9 +91,11 @@ class RedisStore:
         return [f"{self._prefix}command:{command_id}"]
 
     @_unavailable_on_redis_errors
-    async def claim(self, command_id: str, fingerprint: str, token: str, lease: float) -> Claim:
+    async def claim(
+        self, command_id: str, fingerprint: str, token: str, lease: float, previous: str | None = None
+    ) -> Claim:
         busy = encode_record(Busy(token, fingerprint))
-        current = await self._claim(keys=self._key(command_id), args=[busy, int(lease * 1000), token])
+        current = await self._claim(keys=self._key(command_id), args=[busy, int(lease * 1000), previous or ""])
         if current is None:
             return Claimed(token)
         return decode_record(current)

@@ -74,9 +74,14 @@ class Pipeline:
     ) -> Result:
         headers = message.headers or {}
         fingerprint_ = fingerprint(command)
-        token = str(headers.get(LEASE_HEADER) or uuid.uuid4().hex)
+        # A fresh token per delivery: a lease handed over through a retry queue (``previous``) is taken over once,
+        # so a second copy of the same retried message (a redelivery after a connection blip) cannot claim too.
+        token = uuid.uuid4().hex
+        previous = headers.get(LEASE_HEADER)
         lease = self._settings.idempotency.lease
-        claim = await self._store.claim(command.command_id, fingerprint_, token, lease)
+        claim = await self._store.claim(
+            command.command_id, fingerprint_, token, lease, previous if isinstance(previous, str) else None
+        )
         if not isinstance(claim, Claimed):
             return await self._answer_existing(message, operation, command, fingerprint_, claim)
         attempts_made = _int_header(headers, ATTEMPTS_HEADER)

@@ -36,11 +36,12 @@ async def test_claim_then_finish_then_duplicates_see_the_outcome(store: Idempote
     assert await store.finish("c1", "t3", Done("fp", "other")) == outcome  # the first outcome stands
 
 
-async def test_the_owner_reclaims_with_its_token(store: IdempotencyStore) -> None:
-    assert await store.claim("c2", "fp", "t1", 5) == Claimed("t1")
+async def test_a_lease_is_handed_over_once(store: IdempotencyStore) -> None:
     assert await store.claim("c2", "fp", "t1", 5) == Claimed("t1")
     assert await store.extend("c2", "t1", 5)
     assert not await store.extend("c2", "t9", 5)
+    assert await store.claim("c2", "fp", "t2", 5, previous="t1") == Claimed("t2")  # the retried message
+    assert await store.claim("c2", "fp", "t3", 5, previous="t1") == Busy("t2", "fp")  # a second copy of it
 
 
 async def test_an_expired_lease_can_be_taken_over(store: IdempotencyStore) -> None:
