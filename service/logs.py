@@ -65,3 +65,19 @@ def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | N
         logger_factory=structlog.PrintLoggerFactory(stream),
         cache_logger_on_first_use=False,
     )
+    _route_stdlib_logging(stream, processors, renderer)
+
+
+def _route_stdlib_logging(stream: TextIO, processors: list[Any], renderer: Any) -> None:
+    """Libraries (aio-pika, aiohttp, redis) log through ``logging``: render their records the same way, so
+    every line on the stream is one record in one format. Their warnings and errors only (reconnects)."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *processors],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(logging.WARNING)
