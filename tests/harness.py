@@ -8,8 +8,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import os
+import sys
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import aio_pika
@@ -222,3 +226,42 @@ class Harness:
                 with contextlib.suppress(Exception):
                     await channel.exchange_delete(exchange)
         await channel.close()
+
+
+def write_config(path: Path, amqp_url: str, topology: Topology, extra: str = "") -> Path:
+    """A TOML file for a service subprocess (or the CLI) on ``topology``; ``extra`` is appended verbatim."""
+    names = "\n".join(f'{name} = "{getattr(topology, name)}"' for name in _TOPOLOGY_NAMES)
+    path.write_text(
+        f'[broker]\nurl = "{amqp_url}"\nconnect_timeout = 5.0\n[logging]\nformat = "json"\n[topology]\n{names}\n{extra}'
+    )
+    return path
+
+
+_TOPOLOGY_NAMES = (
+    "commands_exchange",
+    "commands_queue",
+    "events_exchange",
+    "dead_letter_exchange",
+    "dead_letter_queue",
+)
+
+
+async def run_cli(config: Path, *args: str, timeout: float = 60) -> tuple[int, str, str]:
+    """``python -m service --config <config> <args>`` with neither AMQP_URL nor PAYMENT_SESSIONS_CONFIG set."""
+    env = {k: v for k, v in os.environ.items() if k not in ("AMQP_URL", "PAYMENT_SESSIONS_CONFIG")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "service", "--config", str(config), *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), timeout)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait until ``condition()`` holds (polling), or fail: for effects that follow an event by a moment."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import uuid
 from pathlib import Path
@@ -27,7 +26,7 @@ from contracts.client import PublishRefused, SessionsClient
 from contracts.codec import decode_event
 from contracts.examples_consumer import Tally, consume
 from contracts.names import CommandType
-from tests.harness import Harness
+from tests.harness import Harness, run_cli, write_config
 
 PRIMER_KEY = "sim-primer-key-client"
 MPGS = {"merchant_id": "TESTMERCHANT01", "api_password": "sim-mpgs-password-client"}
@@ -191,40 +190,12 @@ async def test_examples_consumer_runs_as_a_module(harness: Harness) -> None:
     assert out.decode().splitlines()[-1] == "0 events, 0 duplicates ignored, 0 undecodable"
 
 
-def _write_config(path: Path, harness: Harness, names: Topology) -> Path:
-    path.write_text(
-        f"""
-[broker]
-url = "{harness.amqp_url}"
-connect_timeout = 5.0
-[logging]
-format = "json"
-[topology]
-commands_exchange = "{names.commands_exchange}"
-commands_queue = "{names.commands_queue}"
-events_exchange = "{names.events_exchange}"
-dead_letter_exchange = "{names.dead_letter_exchange}"
-dead_letter_queue = "{names.dead_letter_queue}"
-"""
-    )
-    return path
-
-
-async def _send_cli(config: Path, *args: str) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("AMQP_URL", "PAYMENT_SESSIONS_CONFIG")}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "service", "--config", str(config), "send", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
-
 async def test_send_cli_prints_the_event(harness: Harness, tmp_path: Path) -> None:
     service = await harness.start(_accounts(harness))
-    config = _write_config(tmp_path / "send.toml", harness, service.topology)
-    code, out, err = await _send_cli(config, "create", "--provider", "primer", "--amount", "1250", "--currency", "EUR")
+    config = write_config(tmp_path / "send.toml", harness.amqp_url, service.topology)
+    code, out, err = await run_cli(
+        config, "send", "create", "--provider", "primer", "--amount", "1250", "--currency", "EUR"
+    )
     assert code == 0, err
     printed = json.loads(out)
     assert printed["type"] == "session.created" and printed["provider"] == "primer"
@@ -232,21 +203,21 @@ async def test_send_cli_prints_the_event(harness: Harness, tmp_path: Path) -> No
     (event,) = await harness.tap_for(service.topology).wait_for(printed["command_id"])
     assert event.event_id == printed["event_id"]
 
-    code, out, err = await _send_cli(config, "create", "--provider", "primer", "--amount", "-5", "--no-validate")
+    code, out, err = await run_cli(config, "send", "create", "--provider", "primer", "--amount", "-5", "--no-validate")
     assert code == 0, err
     assert json.loads(out)["error"]["code"] == "invalid_command"  # the service's answer, not ours
-    code, out, err = await _send_cli(config, "create", "--provider", "primer", "--amount", "-5")
+    code, out, err = await run_cli(config, "send", "create", "--provider", "primer", "--amount", "-5")
     assert code == 2 and "amount" in err and not out
 
 
 async def test_send_cli_exit_codes_when_nothing_takes_the_command(harness: Harness, tmp_path: Path) -> None:
     names = harness.settings({}).topology
-    config = _write_config(tmp_path / "send.toml", harness, names)
-    code, _, err = await _send_cli(config, "create", "--provider", "primer")
+    config = write_config(tmp_path / "send.toml", harness.amqp_url, names)
+    code, _, err = await run_cli(config, "send", "create", "--provider", "primer")
     assert code == 2 and "refused by the broker: no exchange" in err
     channel = await harness.channel()
     exchange = await channel.declare_exchange(names.commands_exchange, aio_pika.ExchangeType.TOPIC, durable=True)
     queue = await channel.declare_queue(names.commands_queue, durable=True)
     await queue.bind(exchange, "session.#")  # taken, but nobody answers
-    code, _, err = await _send_cli(config, "create", "--provider", "primer", "--timeout", "0.5")
+    code, _, err = await run_cli(config, "send", "create", "--provider", "primer", "--timeout", "0.5")
     assert code == 3 and "no event within 0.5s" in err, err

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +30,7 @@ from service.deadletters import (
 )
 from service.messaging.disposition import REASON_HEADER
 from service.settings import Settings
-from tests.harness import Harness, RunningService
+from tests.harness import Harness, RunningService, run_cli, write_config
 
 PRIMER_KEY = "sim-primer-key-dead-letters"
 CARD = b"4111111111111111"  # stands for body data that must never be printed
@@ -255,45 +253,15 @@ async def test_a_missing_queue_is_reported(harness: Harness, capsys: pytest.Capt
     assert "dead-letter queue" in capsys.readouterr().err
 
 
-def _write_config(path: Path, harness: Harness, settings: Settings) -> Path:
-    names = settings.topology
-    path.write_text(
-        f"""
-[broker]
-url = "{harness.amqp_url}"
-[logging]
-format = "json"
-[topology]
-commands_exchange = "{names.commands_exchange}"
-commands_queue = "{names.commands_queue}"
-events_exchange = "{names.events_exchange}"
-dead_letter_exchange = "{names.dead_letter_exchange}"
-dead_letter_queue = "{names.dead_letter_queue}"
-"""
-    )
-    return path
-
-
-async def _cli(config: Path, *args: str) -> tuple[int, str, str]:
-    env = {key: value for key, value in os.environ.items() if key != "AMQP_URL"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "service", "--config", str(config), "dead-letters", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
-
 async def test_cli_lists_without_bodies(harness: Harness, tmp_path: Path) -> None:
     service = await _service(harness)
     settings, queue = service.settings, service.topology.dead_letter_queue
     plain = b'{"card": "' + CARD + b'"}'
     await _dead_letter(harness, settings, plain, message_id="plain-1")
     await _dead_letter(harness, settings, CARD, message_id="evil\x1b[2J", reason="body is not valid JSON")
-    config = _write_config(tmp_path / "dead-letters.toml", harness, settings)
+    config = write_config(tmp_path / "dead-letters.toml", harness.amqp_url, settings.topology)
 
-    code, out, err = await _cli(config, "list")
+    code, out, err = await run_cli(config, "dead-letters", "list")
     assert code == 0, err
     lines = out.splitlines()
     reason = "content type 'text/plain' is not application/json"
@@ -304,7 +272,7 @@ async def test_cli_lists_without_bodies(harness: Harness, tmp_path: Path) -> Non
     assert "guest:guest@" not in out + err  # the broker is logged (to stderr) with its password masked
     assert all(json.loads(line)["level"] for line in err.splitlines())
 
-    code, out, err = await _cli(config, "list", "--json")
+    code, out, err = await run_cli(config, "dead-letters", "list", "--json")
     assert code == 0, err
     records = [json.loads(line) for line in out.splitlines()]
     assert [record["message_id"] for record in records] == ["plain-1", "evil\x1b[2J"]

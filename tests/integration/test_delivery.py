@@ -10,7 +10,7 @@ import aio_pika
 
 from contracts.codec import decode_event
 from contracts.events import SessionCreated
-from tests.harness import Harness
+from tests.harness import Harness, eventually
 
 PRIMER_KEY = "sim-primer-key-delivery"
 
@@ -64,20 +64,14 @@ async def test_unroutable_event_is_never_acked(harness: Harness, command_id: str
     service = await harness.start(_accounts(harness), tap=False)
     await service.publish("session.create", _create(command_id))
     requeued = service.service.metrics.commands.labels("session.create", "primer", "requeued")
-    for _ in range(200):
-        if requeued._value.get() >= 2:
-            break
-        await asyncio.sleep(0.05)
-    assert requeued._value.get() >= 2
+    await eventually(lambda: requeued._value.get() >= 2)
     tap = await harness.tap(service.topology)
     (event,) = await tap.wait_for(command_id)
     assert isinstance(event, SessionCreated)
     delivered = service.service.metrics.commands.labels("session.create", "primer", "duplicate")
-    for _ in range(100):  # the ack (and its count) follows the confirmed event by a moment
-        if delivered._value.get() == 1:
-            break
-        await asyncio.sleep(0.02)
-    assert delivered._value.get() == 1  # the stored outcome, republished on redelivery
+    await eventually(
+        lambda: delivered._value.get() == 1
+    )  # the ack (and its count) follows the event  # the stored outcome, republished on redelivery
     assert [c.operation for c in harness.simulator.calls] == ["create"]  # the provider was called once
 
 

@@ -12,7 +12,7 @@ from prometheus_client import generate_latest
 
 from contracts.events import SessionCreated, SessionFailed
 from service.providers.base import idempotency_key
-from tests.harness import TEST_RETRY, Harness
+from tests.harness import TEST_RETRY, Harness, eventually
 
 PRIMER_KEY = "sim-primer-key-once"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -156,11 +156,7 @@ async def test_an_unreachable_store_requeues_and_never_dead_letters(harness: Har
     service = await harness.start(_accounts(harness), **down)
     await service.publish("session.create", _create(command_id))
     requeued = service.service.metrics.commands.labels("session.create", "primer", "requeued")
-    for _ in range(200):
-        if requeued._value.get() >= 2:
-            break
-        await asyncio.sleep(0.05)
-    assert requeued._value.get() >= 2
+    await eventually(lambda: requeued._value.get() >= 2)
     assert _creates(harness) == []  # no provider call without a claim
     channel = await harness.channel()
     dead = await channel.declare_queue(service.topology.dead_letter_queue, passive=True)

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from contracts.events import SessionCreated
-from tests.harness import Harness
+from tests.harness import Harness, write_config
 
 PRIMER_KEY = "sim-primer-key-resilience"
 
@@ -52,39 +52,19 @@ async def test_reconnects_after_close_all_connections(harness: Harness) -> None:
     assert isinstance(harness.tap_for(service.topology).events[second][0], SessionCreated)
 
 
-def _write_config(path: Path, harness: Harness, settings: Any) -> Path:
-    names = settings.topology
-    path.write_text(
-        f"""
-shutdown_grace = 15.0
-[broker]
-url = "{harness.amqp_url}"
-[http]
-host = "127.0.0.1"
-port = 0
-[logging]
-format = "json"
-[topology]
-commands_exchange = "{names.commands_exchange}"
-commands_queue = "{names.commands_queue}"
-events_exchange = "{names.events_exchange}"
-dead_letter_exchange = "{names.dead_letter_exchange}"
-dead_letter_queue = "{names.dead_letter_queue}"
-[accounts.default.primer]
-base_url = "{harness.simulator_url}"
-api_key = "{PRIMER_KEY}"
-"""
-    )
-    return path
-
-
 async def test_sigterm_finishes_in_flight_commands(harness: Harness, tmp_path: Path) -> None:
     await harness.start_simulator(_accounts(harness))
     assert harness.simulator is not None
     harness.simulator.latency_ms = 1500  # every provider call takes ~0.75-2.25 s
     settings = harness.settings(_accounts(harness))
     tap = await harness.tap(settings.topology)
-    config = _write_config(tmp_path / "service.toml", harness, settings)
+    config = write_config(
+        tmp_path / "service.toml",
+        harness.amqp_url,
+        settings.topology,
+        f'[http]\nhost = "127.0.0.1"\nport = 0\n'
+        f'[accounts.default.primer]\nbase_url = "{harness.simulator_url}"\napi_key = "{PRIMER_KEY}"\n',
+    )
     env = {k: v for k, v in os.environ.items() if k != "AMQP_URL"}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "service", "--config", str(config), "run",
