@@ -63,7 +63,7 @@ class SessionHandlers:
         if adapter is None:
             message = f"account {command.account!r} has no {key[1]} configuration"
             error = ErrorInfo(code=ErrorCode.INVALID_COMMAND.value, message=message, retryable=False, field="account")
-            return Completed(self._failed(operation, _envelope(command), error))
+            return Completed(self._failed(operation, envelope_of(command), error))
         if self._expired(command):
             error = ErrorInfo(
                 code=ErrorCode.EXPIRED.value,
@@ -71,21 +71,21 @@ class SessionHandlers:
                 retryable=False,
                 field="issued_at",
             )
-            return Completed(self._failed(operation, _envelope(command), error))
+            return Completed(self._failed(operation, envelope_of(command), error))
         attempts = attempts_made + 1
         try:
             session = await self._call(operation, command, adapter, self._breakers[key])
         except ProviderError as exc:
             if exc.retryable and attempts < self._settings.retry.max_attempts:
                 return RetryLater(exc.to_error_info(), attempts)
-            return Completed(self._failed(operation, _envelope(command), exc.to_error_info(), attempts))
+            return Completed(self._failed(operation, envelope_of(command), exc.to_error_info(), attempts))
         event_type = EventType.CREATED if operation == "create" else EventType.UPDATED
         event_class = SessionCreated if operation == "create" else SessionUpdated
         event = event_class(
             event_id=event_id_for(command.command_id, event_type),
             occurred_at=self._clock.now(),
             session=session,
-            **_envelope(command),
+            **envelope_of(command),
         )
         return Completed(event)
 
@@ -129,7 +129,7 @@ class SessionHandlers:
         error = ErrorInfo(code=ErrorCode.INVALID_COMMAND.value, message=message, retryable=False, field=field)
         return self._failed(operation, envelope, error)
 
-    def conflict(self, operation: Operation, command: CreateSession | UpdateSession, fingerprint: str) -> Event:
+    def conflict(self, operation: Operation, envelope: Mapping[str, Any], fingerprint: str) -> Event:
         """The same command_id arrived with another payload: refused; the first outcome stands."""
         error = ErrorInfo(
             code=ErrorCode.CONFLICT.value,
@@ -137,7 +137,7 @@ class SessionHandlers:
             retryable=False,
             field="command_id",
         )
-        return self._failed(operation, _envelope(command), error, 0, variant=f"conflict:{fingerprint}")
+        return self._failed(operation, envelope, error, 0, variant=f"conflict:{fingerprint}")
 
     def _failed(
         self,
@@ -157,7 +157,8 @@ class SessionHandlers:
         )
 
 
-def _envelope(command: CreateSession | UpdateSession) -> dict[str, Any]:
+def envelope_of(command: CreateSession | UpdateSession) -> dict[str, Any]:
+    """The command's identity, copied onto every event about it."""
     order_id = command.order_id if isinstance(command.order_id, str) else None
     return {
         "command_id": command.command_id,

@@ -36,6 +36,7 @@ class CommandConsumer:
         self._active = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def consuming(self) -> bool:
@@ -60,6 +61,15 @@ class CommandConsumer:
         return True
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        """aiormq cancels delivery callbacks when the connection drops. The work runs in a task of ours,
+        shielded, so a provider answer that already came is stored and its lease released properly; the
+        redelivered command then finds the outcome instead of calling the provider again."""
+        task = asyncio.create_task(self._handle(message))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        await asyncio.shield(task)
+
+    async def _handle(self, message: AbstractIncomingMessage) -> None:
         started = time.perf_counter()
         self._active += 1
         self._idle.clear()

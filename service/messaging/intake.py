@@ -41,10 +41,14 @@ _ENVELOPE_STR = ("correlation_id", "provider", "account", "order_id")
 _COMMAND_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 
+_QUOTED = re.compile(r" ?'[^']*'")
+
+
 def split_error(text: str) -> tuple[str, str | None]:
-    """msgspec's "message - at `$.a.b`" as (message, "a.b")."""
+    """msgspec's "message - at `$.a.b`" as (message, "a.b"), without the offending value msgspec quotes
+    (it may be anything a publisher put there, a card number included)."""
     match = _PATH.search(text)
-    message = _PATH.sub("", text)
+    message = _QUOTED.sub("", _PATH.sub("", text))
     path = match.group("path") if match else ""
     named = _NAMED.match(message)
     if named:

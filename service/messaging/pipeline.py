@@ -8,9 +8,11 @@ never calls the provider twice.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import structlog
@@ -18,10 +20,9 @@ from aio_pika.abc import AbstractIncomingMessage
 from msgspec import Struct
 
 from contracts.codec import CONTENT_TYPE, decode_event, encode
-from contracts.commands import CreateSession, UpdateSession
 from contracts.events import Event, SessionFailed
 from contracts.names import CommandType
-from service.handlers import Completed, Operation, RetryLater, SessionHandlers
+from service.handlers import Completed, Operation, Outcome, RetryLater, SessionHandlers, envelope_of
 from service.idempotency.records import Busy, Claimed, Done, StoreUnavailable, fingerprint
 from service.messaging.disposition import Ack, DeadLetter, Disposition, Requeue
 from service.messaging.intake import Accepted, Invalid, Poison
@@ -58,11 +59,21 @@ class Pipeline:
         if isinstance(intake, Poison):
             return Result(DeadLetter(intake.reason))
         operation: Operation = "create" if intake.command_type is CommandType.CREATE else "update"
-        if isinstance(intake, Invalid):
-            event = self._handlers.invalid_command(operation, intake.envelope, intake.message, intake.field)
-            return await self._publish(message, event, "session.failed")
         try:
-            return await self._run(message, operation, intake.command)
+            if isinstance(intake, Invalid):
+                # Answered through the store too: a later valid payload under this id is a conflict, not a
+                # second outcome.
+                event = self._handlers.invalid_command(operation, intake.envelope, intake.message, intake.field)
+                refused = "body:" + hashlib.sha256(message.body).hexdigest()
+                return await self._run(message, operation, intake.envelope, refused, _already(event))
+            command = intake.command
+            return await self._run(
+                message,
+                operation,
+                envelope_of(command),
+                fingerprint(command),
+                functools.partial(self._handlers.handle, operation, command),
+            )
         except PublishFailed as exc:
             return Result(Requeue(f"not confirmed: {exc}", self._settings.broker.republish_delay))
         except StoreUnavailable as exc:  # not the command's fault: try it again shortly
@@ -70,31 +81,34 @@ class Pipeline:
             return Result(Requeue(f"idempotency store unavailable ({exc})", self._settings.retry.busy_delay))
 
     async def _run(
-        self, message: AbstractIncomingMessage, operation: Operation, command: CreateSession | UpdateSession
+        self,
+        message: AbstractIncomingMessage,
+        operation: Operation,
+        envelope: Mapping[str, Any],
+        fingerprint_: str,
+        work: Callable[[int], Awaitable[Outcome]],
     ) -> Result:
         headers = message.headers or {}
-        fingerprint_ = fingerprint(command)
+        command_id: str = envelope["command_id"]
         # A fresh token per delivery: a lease handed over through a retry queue (``previous``) is taken over once,
         # so a second copy of the same retried message (a redelivery after a connection blip) cannot claim too.
         token = uuid.uuid4().hex
         previous = headers.get(LEASE_HEADER)
         lease = self._settings.idempotency.lease
         claim = await self._store.claim(
-            command.command_id, fingerprint_, token, lease, previous if isinstance(previous, str) else None
+            command_id, fingerprint_, token, lease, previous if isinstance(previous, str) else None
         )
         if not isinstance(claim, Claimed):
-            return await self._answer_existing(message, operation, command, fingerprint_, claim)
-        attempts_made = _int_header(headers, ATTEMPTS_HEADER)
+            return await self._answer_existing(message, operation, envelope, fingerprint_, claim)
         try:
-            outcome = await self._handlers.handle(operation, command, attempts_made)
+            outcome = await work(_int_header(headers, ATTEMPTS_HEADER))
         except Exception:
-            await self._store.release(command.command_id, token)
+            await self._store.release(command_id, token)
             raise
         if isinstance(outcome, RetryLater):
-            return await self._retry_later(message, operation, command.command_id, token, outcome)
-        assert isinstance(outcome, Completed)
+            return await self._retry_later(message, operation, command_id, token, outcome)
         ours = Done(fingerprint_, encode(outcome.event).decode())
-        stored = await self._store.finish(command.command_id, token, ours)
+        stored = await self._store.finish(command_id, token, ours)
         if stored is None:  # our lease ran out and another replica owns the command now
             return await self._defer(message, operation)
         event = outcome.event if stored == ours else decode_event(stored.event)  # an earlier outcome stands
@@ -104,13 +118,13 @@ class Pipeline:
         self,
         message: AbstractIncomingMessage,
         operation: Operation,
-        command: CreateSession | UpdateSession,
+        envelope: Mapping[str, Any],
         fingerprint_: str,
         existing: Busy | Done,
     ) -> Result:
         """A duplicate: republish the stored outcome, refuse another payload, or look again later."""
         if existing.fingerprint != fingerprint_:
-            return await self._publish(message, self._handlers.conflict(operation, command, fingerprint_), "conflict")
+            return await self._publish(message, self._handlers.conflict(operation, envelope, fingerprint_), "conflict")
         if isinstance(existing, Done):
             return await self._publish(message, decode_event(existing.event), "duplicate")
         return await self._defer(message, operation)
@@ -156,6 +170,13 @@ class Pipeline:
             correlation_id=message.correlation_id,
             reply_to=message.reply_to,
         )
+
+
+def _already(event: Event) -> Callable[[int], Awaitable[Outcome]]:
+    async def work(_: int) -> Outcome:
+        return Completed(event)
+
+    return work
 
 
 def _int_header(headers: Mapping[str, Any], name: str) -> int:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from contracts.events import ErrorInfo
 from contracts.names import ErrorCode
 
+_CARD_LIKE = re.compile(r"(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)")
+
+
+def scrub(text: str) -> str:
+    """Mask digit runs that could be a card number (12-19 digits, spaces or dashes allowed) in provider text."""
+    return _CARD_LIKE.sub("***", text)
+
 
 class ProviderError(Exception):
-    """A provider refused or failed a call. The message never holds a secret or a request body."""
+    """A provider refused or failed a call. The message never holds a secret or a request body; provider
+    text that quotes a card number is masked on the way in."""
 
     def __init__(
         self,
@@ -22,6 +31,7 @@ class ProviderError(Exception):
         field: str | None = None,
         request_id: str | None = None,
     ) -> None:
+        message = scrub(message)
         super().__init__(message)
         self.code = code
         self.message = message

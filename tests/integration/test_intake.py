@@ -22,7 +22,7 @@ async def _service(harness: Harness, **overrides: Any) -> Any:
 @pytest.mark.parametrize(
     ("routing_key", "body", "field", "fragment"),
     [
-        ("session.create", {"provider": "paypal"}, "provider", "Invalid value 'paypal'"),
+        ("session.create", {"provider": "paypal"}, "provider", "Invalid value"),
         ("session.create", {"provider": "primer", "currency": "eur"}, "currency", "regex"),
         ("session.create", {"provider": "primer", "amount": "12.50"}, "amount", "Expected `int"),
         ("session.create", {"provider": "primer", "colour": "red"}, "colour", "unknown field"),
