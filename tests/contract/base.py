@@ -15,6 +15,16 @@ from contracts.events import SessionCreated, SessionFailed, SessionUpdated
 
 # Fault names every subclass maps to a command that triggers it at the simulator.
 FAULTS = ("400", "403-html", "500", "502-html", "timeout", "garbage", "reset")
+# For providers whose calls carry an amount: the simulator's magic amounts (service/simulator/triggers.py).
+FAULT_AMOUNTS = {
+    "400": 40000,
+    "403-html": 40300,
+    "500": 50000,
+    "502-html": 50200,
+    "timeout": 59000,
+    "garbage": 59100,
+    "reset": 59200,
+}
 
 
 class ProviderContract:

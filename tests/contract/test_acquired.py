@@ -9,17 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from contracts.events import AcquiredSession, SessionCreated, SessionFailed, SessionUpdated
+from tests.contract.base import FAULT_AMOUNTS as AMOUNTS
 from tests.contract.base import ProviderContract
 
-AMOUNTS = {  # minor units: the simulator's FAULTS_BY_AMOUNT, sent as 400.00 gbp and so on
-    "400": 40000,
-    "403-html": 40300,
-    "500": 50000,
-    "502-html": 50200,
-    "timeout": 59000,
-    "garbage": 59100,
-    "reset": 59200,
-}
 APP_ID = "sim-acquired-app"
 APP_KEY = "sim-acquired-key-7e2f"
 WRONG_KEY = "wrong-acquired-key"

@@ -5,18 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.events import MpgsSession, SessionCreated, SessionFailed, SessionUpdated
+from tests.contract.base import FAULT_AMOUNTS as AMOUNTS
 from tests.contract.base import ProviderContract
 
 # Faults ride on the order amount of the PUT that follows the create (see service/simulator/mpgs.py).
-AMOUNTS = {
-    "400": 40000,
-    "403-html": 40300,
-    "500": 50000,
-    "502-html": 50200,
-    "timeout": 59000,
-    "garbage": 59100,
-    "reset": 59200,
-}
 MERCHANT = "TESTMERCHANT01"
 PASSWORD = "sim-mpgs-password-4242"
 WRONG_PASSWORD = "wrong-mpgs-password"

@@ -5,17 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.events import PrimerSession, SessionCreated, SessionUpdated
+from tests.contract.base import FAULT_AMOUNTS as AMOUNTS
 from tests.contract.base import ProviderContract
 
-AMOUNTS = {
-    "400": 40000,
-    "403-html": 40300,
-    "500": 50000,
-    "502-html": 50200,
-    "timeout": 59000,
-    "garbage": 59100,
-    "reset": 59200,
-}
 API_KEY = "sim-primer-key-4242"
 
 
