@@ -26,8 +26,9 @@ def worldline_table(base_url: str, secret: str = SECRET) -> dict[str, Any]:
     return {"base_url": base_url, "merchant_id": "1234", "api_key_id": "sim-key-1", "secret_api_key": secret}
 
 
-class TestWorldlineContract(ProviderContract):
-    provider = "worldline"
+class _WorldlineAccount(ProviderContract):
+    """Both Worldline flows use the same ``[accounts.<name>.worldline]`` table."""
+
     table = "worldline"
 
     def account(self, base_url: str) -> dict[str, Any]:
@@ -38,6 +39,10 @@ class TestWorldlineContract(ProviderContract):
 
     def secrets(self) -> list[str]:
         return [SECRET, WRONG_SECRET]
+
+
+class TestWorldlineContract(_WorldlineAccount):
+    provider = "worldline"
 
     def create(self, command_id: str, fault: str | None = None) -> dict[str, Any]:
         filters = {"restrict_to": {"groups": ["cards"], "products": [1, 3]}, "exclude": {"products": [302]}}
@@ -63,18 +68,8 @@ class TestWorldlineContract(ProviderContract):
         assert session.expires_at is not None
 
 
-class TestApplePayContract(ProviderContract):
+class TestApplePayContract(_WorldlineAccount):
     provider = "worldline-applepay"
-    table = "worldline"
-
-    def account(self, base_url: str) -> dict[str, Any]:
-        return worldline_table(base_url)
-
-    def bad_account(self, base_url: str) -> dict[str, Any]:
-        return worldline_table(base_url, WRONG_SECRET)
-
-    def secrets(self) -> list[str]:
-        return [SECRET, WRONG_SECRET]
 
     def create(self, command_id: str, fault: str | None = None) -> dict[str, Any]:
         return {
