@@ -6,7 +6,6 @@ strict (unknown fields are refused) because a misspelt option silently ignored i
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -14,16 +13,21 @@ from msgspec import UNSET, Struct, UnsetType
 
 from contracts.types import (
     AccountName,
+    AcquiredSessionId,
     CommandId,
+    CorrelationId,
     CountryCode,
     Currency,
+    IssuedAt,
     Metadata,
     MinorUnits,
+    MpgsSessionId,
     OrderId,
     SessionId,
     ShortText,
     Text,
     Url,
+    WorldlineId,
 )
 
 
@@ -96,8 +100,8 @@ class ApplePayCreateOptions(Struct, frozen=True, kw_only=True, forbid_unknown_fi
     validation_url: Url
     domain_name: ShortText
     display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    client_session_id: ShortText | None = None
-    customer_id: ShortText | None = None
+    client_session_id: WorldlineId | None = None  # the GCS v1Client credential
+    customer_id: WorldlineId | None = None  # a path segment of the client API URL
     client_api_url: Url | None = None
 
 
@@ -155,8 +159,8 @@ class _CreateBase(Struct, tag_field="provider", frozen=True, kw_only=True, forbi
     currency: Currency | None = None
     customer: Customer | None = None
     metadata: Metadata | None = None
-    correlation_id: ShortText | None = None
-    issued_at: datetime | None = None
+    correlation_id: CorrelationId | None = None
+    issued_at: IssuedAt | None = None
 
 
 class CreatePrimerSession(_CreateBase, tag="primer", frozen=True, kw_only=True):
@@ -187,7 +191,9 @@ CreateSession = (
 
 
 class _UpdateBase(Struct, tag_field="provider", frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Fields left out are unchanged. ``session_id`` is ``session.id`` from ``session.created``."""
+    """Fields left out are unchanged. ``session_id`` is ``session.id`` from ``session.created``; MPGS and Acquired
+    narrow it to their id alphabets, because their adapters put it into a URL path (Primer's travels in the body,
+    and Worldline's is never sent)."""
 
     command_id: CommandId
     account: AccountName = "default"
@@ -197,8 +203,8 @@ class _UpdateBase(Struct, tag_field="provider", frozen=True, kw_only=True, forbi
     currency: Currency | UnsetType = UNSET
     customer: Customer | UnsetType | None = UNSET
     metadata: Metadata | UnsetType | None = UNSET
-    correlation_id: ShortText | None = None
-    issued_at: datetime | None = None
+    correlation_id: CorrelationId | None = None
+    issued_at: IssuedAt | None = None
 
 
 class UpdatePrimerSession(_UpdateBase, tag="primer", frozen=True, kw_only=True):
@@ -214,10 +220,12 @@ class UpdateApplePaySession(_UpdateBase, tag="worldline-applepay", frozen=True, 
 
 
 class UpdateMpgsSession(_UpdateBase, tag="mpgs", frozen=True, kw_only=True):
+    session_id: MpgsSessionId  # narrowed: it is a path segment of PUT …/session/{id}
     options: MpgsUpdateOptions = msgspec.field(default_factory=MpgsUpdateOptions)
 
 
 class UpdateAcquiredSession(_UpdateBase, tag="acquired", frozen=True, kw_only=True):
+    session_id: AcquiredSessionId  # narrowed: it is a path segment of PUT /v1/payment-sessions/{id}
     options: AcquiredUpdateOptions = msgspec.field(default_factory=AcquiredUpdateOptions)
 
 

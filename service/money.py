@@ -6,44 +6,19 @@ No float arithmetic ever produces a decimal: amounts go through ``int`` and ``De
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Final
 
-# ISO 4217 minor-unit exponents that differ from 2 (ISO 4217 list "minor unit" column).
-_EXPONENT_0: Final = frozenset(
-    [
-        "BIF",
-        "CLP",
-        "DJF",
-        "GNF",
-        "ISK",
-        "JPY",
-        "KMF",
-        "KRW",
-        "PYG",
-        "RWF",
-        "UGX",
-        "UYI",
-        "VND",
-        "VUV",
-        "XAF",
-        "XOF",
-        "XPF",
-    ]
-)
-_EXPONENT_3: Final = frozenset(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"])
-_EXPONENT_4: Final = frozenset(["CLF", "UYW"])
+from contracts.currencies import MINOR_UNITS
 
 
 def exponent(currency: str) -> int:
-    """Decimal places of ``currency`` (ISO 4217); 2 for every code not listed otherwise."""
-    code = currency.upper()
-    if code in _EXPONENT_0:
-        return 0
-    if code in _EXPONENT_3:
-        return 3
-    if code in _EXPONENT_4:
-        return 4
-    return 2
+    """Decimal places of ``currency``: its ISO 4217 minor unit from the contract's table (upper or lower case).
+
+    A code the contract does not accept raises ``ValueError``: no exponent is ever assumed.
+    """
+    try:
+        return MINOR_UNITS[currency.upper()]
+    except KeyError:
+        raise ValueError("not a currency of the contract (contracts/currencies.py)") from None
 
 
 def to_major(minor: int, currency: str) -> Decimal:

@@ -23,7 +23,27 @@ async def _service(harness: Harness, **overrides: Any) -> Any:
     ("routing_key", "body", "field", "fragment"),
     [
         ("session.create", {"provider": "paypal"}, "provider", "Invalid value"),
-        ("session.create", {"provider": "primer", "currency": "eur"}, "currency", "regex"),
+        ("session.create", {"provider": "primer", "currency": "eur"}, "currency", "Invalid enum value"),
+        ("session.create", {"provider": "primer", "currency": "XYZ"}, "currency", "Invalid enum value"),
+        ("session.create", {"provider": "primer", "issued_at": "2026-11-21T12:00:00"}, "issued_at", "timezone"),
+        ("session.create", {"provider": "primer", "correlation_id": "é" * 128}, "correlation_id", "regex"),
+        ("session.create", {"provider": "primer", "correlation_id": "a" * 256}, "correlation_id", "length <= 255"),
+        ("session.update", {"provider": "mpgs", "session_id": "../x"}, "session_id", "regex"),
+        ("session.update", {"provider": "acquired", "session_id": "a%2Fb"}, "session_id", "regex"),
+        (
+            "session.create",
+            {
+                "provider": "worldline-applepay",
+                "options": {
+                    "validation_url": "https://x",
+                    "domain_name": "d",
+                    "display_name": "n",
+                    "customer_id": "..",
+                },
+            },
+            "options.customer_id",
+            "regex",
+        ),
         ("session.create", {"provider": "primer", "amount": "12.50"}, "amount", "Expected `int"),
         ("session.create", {"provider": "primer", "colour": "red"}, "colour", "unknown field"),
         ("session.create", {"provider": "primer", "account": "nowhere"}, "account", "no primer configuration"),

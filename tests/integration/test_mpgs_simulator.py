@@ -137,7 +137,7 @@ async def test_update_with_session_version_locks_optimistically(rig: Rig) -> Non
 
 async def test_unknown_session_is_not_found(rig: Rig) -> None:
     provider = rig.provider()
-    for call in (provider.retrieve("SESSION0002" + "0" * 24), provider.update(update("no-such-session", order_id="o"))):
+    for call in (provider.retrieve("SESSION0002" + "0" * 24), provider.update(update("nosuchsession", order_id="o"))):
         with pytest.raises(ProviderError) as caught:
             await call
         assert (caught.value.code, caught.value.provider_status, caught.value.field) == (

@@ -1,8 +1,9 @@
-"""Property tests for ``service.money`` over every active ISO 4217 code.
+"""Property tests for ``service.money`` over every currency the contract accepts.
 
-The table is ISO 4217 List One (published 2024-06-25, SIX Group) plus XCG (Caribbean guilder, added 2025).
-Codes whose minor unit is "N.A." (precious metals, XDR, XSU, XUA, XBA-XBD, XTS, XXX) are left out: they are not
-money a shopper pays in.
+The table below is written out independently of ``contracts/currencies.py`` (which ``service.money`` reads): ISO
+4217 List One through Amendment 180 (2026-01-01), currencies with a minor unit only. Left out: codes whose minor
+unit is "N.A." (precious metals, XDR, XSU, XUA, XBA-XBD, XTS, XXX), the List Two fund codes (BOV, CHE, CHW, CLF,
+COU, MXV, USN, UYI, UYW, XAD) and the withdrawn ANG (Amendment 176), CUC (178) and BGN (180).
 """
 
 from __future__ import annotations
@@ -16,17 +17,16 @@ from hypothesis import strategies as st
 from service.money import exponent, from_decimal_string, to_decimal_string, to_major
 
 ISO_4217_EXPONENTS: dict[int, str] = {
-    0: "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF",
+    0: "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF",
     2: (
-        "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL BSD BTN BWP BYN BZD CAD "
-        "CDF CHE CHF CHW CNY COP COU CRC CUC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP "
+        "AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BMD BND BOB BRL BSD BTN BWP BYN BZD CAD "
+        "CDF CHF CNY COP CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP "
         "GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD MDL "
-        "MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN "
+        "MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN "
         "QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD "
-        "TWD TZS UAH USD USN UYU UZS VED VES WST XCD XCG YER ZAR ZMW ZWG"
+        "TWD TZS UAH USD UYU UZS VED VES WST XCD XCG YER ZAR ZMW ZWG"
     ),
     3: "BHD IQD JOD KWD LYD OMR TND",
-    4: "CLF UYW",
 }
 CURRENCIES: dict[str, int] = {code: exp for exp, codes in ISO_4217_EXPONENTS.items() for code in codes.split()}
 
@@ -35,7 +35,16 @@ minor_units = st.integers(min_value=0, max_value=10**15)  # the contract's Minor
 
 
 def test_the_table_is_complete_and_unique() -> None:
-    assert len(CURRENCIES) == sum(len(codes.split()) for codes in ISO_4217_EXPONENTS.values()) == 167
+    assert len(CURRENCIES) == sum(len(codes.split()) for codes in ISO_4217_EXPONENTS.values()) == 155
+
+
+@pytest.mark.parametrize("currency", ["XYZ", "AAA", "CLF", "UYW", "XAU", "XXX", "ANG", "BGN", "HRK", ""])
+def test_no_exponent_is_assumed_for_a_code_the_contract_refuses(currency: str) -> None:
+    """The bug this replaces: any three letters passed with an exponent of 2."""
+    with pytest.raises(ValueError, match="not a currency of the contract"):
+        exponent(currency)
+    with pytest.raises(ValueError, match="not a currency of the contract"):
+        to_decimal_string(100, currency)
 
 
 @pytest.mark.parametrize(("currency", "expected"), sorted(CURRENCIES.items()))
@@ -94,7 +103,7 @@ def test_shorter_decimal_strings_are_read_too(currency: str, minor: int) -> None
         (5, "EUR", "0.05"),
         (0, "GBP", "0.00"),
         (0, "JPY", "0"),
-        (1, "CLF", "0.0001"),
+        (1, "KWD", "0.001"),
         (10**15, "KRW", "1000000000000000"),
     ],
 )
