@@ -69,9 +69,14 @@ class _Envelope(msgspec.Struct):
 class SessionsClient:
     """Publishes commands and awaits their events; use :meth:`connect`, or ``async with SessionsClient(conn)``."""
 
-    def __init__(self, connection: AbstractConnection, *, topology: Topology | None = None) -> None:
+    def __init__(
+        self, connection: AbstractConnection, *, topology: Topology | None = None, user_id: str | None = None
+    ) -> None:
         self._connection = connection
         self._topology = topology or Topology()
+        # The AMQP user_id property, for accounts the service limits to named publishers. RabbitMQ refuses a
+        # publish whose user_id is not the connection's user, so it proves who sent the command.
+        self._user_id = user_id
         self._reply_to = f"payment-sessions.client.{uuid.uuid4().hex}"
         self._waiting: dict[str, list[asyncio.Future[Reply]]] = {}
         self._replies: AbstractChannel | None = None
@@ -88,12 +93,15 @@ class SessionsClient:
         topology: Topology | None = None,
         ssl_context: ssl.SSLContext | None = None,
         name: str = "payment-sessions-client",
+        user_id: str | None = None,
     ) -> AsyncIterator[Self]:
-        """Open a robust connection (it reconnects by itself) and a client on it; both close on exit."""
+        """Open a robust connection (it reconnects by itself) and a client on it; both close on exit.
+        ``user_id`` must be the user of ``amqp_url`` (RabbitMQ checks it); give it when the account you send
+        for is limited to named publishers."""
         connection = await aio_pika.connect_robust(
             amqp_url, ssl_context=ssl_context, client_properties={"connection_name": name}
         )
-        async with connection, cls(connection, topology=topology) as client:
+        async with connection, cls(connection, topology=topology, user_id=user_id) as client:
             yield client
 
     async def __aenter__(self) -> Self:
@@ -168,6 +176,7 @@ class SessionsClient:
             message_id=command_id,
             correlation_id=(envelope.correlation_id or command_id) if envelope else None,
             reply_to=self._reply_to if wait else None,
+            user_id=self._user_id,
         )
         future: asyncio.Future[Reply] | None = None
         if wait and command_id is not None:

@@ -44,6 +44,7 @@ class ErrorCode(StrEnum):
     UNSUPPORTED = "unsupported"  # the provider's API has no such operation
     EXPIRED = "expired"  # the command is older than the configured max age
     PROVIDER_ERROR = "provider_error"  # the provider answered something we cannot interpret
+    FORBIDDEN = "forbidden"  # the publishing AMQP user may not send commands for the account
 
 
 class Topology(msgspec.Struct, frozen=True, kw_only=True):

@@ -16,6 +16,7 @@ from service.idempotency.memory import MemoryStore
 from service.idempotency.redis_store import RedisStore
 from service.messaging.connection import connect
 from service.messaging.consumer import CommandConsumer
+from service.messaging.disposition import Disposition
 from service.messaging.pipeline import Pipeline
 from service.messaging.publisher import EventPublisher
 from service.messaging.topology import declare, declare_commands_queue, declare_retry_queues
@@ -26,6 +27,7 @@ from service.providers.http import ProviderHttp
 from service.providers.registry import build_providers
 from service.secret import mask_url
 from service.settings import Settings
+from service.tenancy import Tenancy
 
 log = structlog.get_logger("payment_sessions")
 
@@ -39,20 +41,20 @@ class Service:
     http_port: int | None
 
     def ready(self) -> bool:
-        return self.connection.connected.is_set() and self.consumer.consuming
+        return self.connection.connected.is_set() and self.consumer.consuming and self.consumer.store_available
 
     async def drain(self) -> bool:
         """Stop consuming and finish in-flight commands (SIGTERM)."""
         return await self.consumer.stop(self.settings.shutdown_grace)
 
 
-def build_store(settings: Settings) -> IdempotencyStore:
+def build_store(settings: Settings, metrics: Metrics) -> IdempotencyStore:
     idempotency = settings.idempotency
     if idempotency.backend == "redis":
         return RedisStore.from_url(
             idempotency.url.reveal(), prefix=idempotency.key_prefix, retention=idempotency.retention
         )
-    return MemoryStore(idempotency.retention)
+    return MemoryStore(idempotency.retention, idempotency.max_records, on_evict=metrics.store_evictions.inc)
 
 
 @contextlib.asynccontextmanager
@@ -76,7 +78,7 @@ async def running_service(settings: Settings, *, clock: Clock | None = None) -> 
         publish_channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         declared = await declare(publish_channel, settings.topology, delivery_limit=settings.broker.delivery_limit)
         await declare_retry_queues(publish_channel, settings.topology, settings.retry)
-        store = build_store(settings)
+        store = build_store(settings, metrics)
         stack.push_async_callback(store.close)
         consume_channel = await connection.channel()
         await consume_channel.set_qos(prefetch_count=settings.broker.prefetch)
@@ -93,8 +95,15 @@ async def running_service(settings: Settings, *, clock: Clock | None = None) -> 
         )
         handlers = SessionHandlers(providers, clock, settings)
         metrics.watch_breakers(handlers.breakers)
-        pipeline = Pipeline(handlers, store, publisher, settings)
-        consumer = CommandConsumer(queue, pipeline, publisher, settings.broker, metrics)
+        pipeline = Pipeline(handlers, store, Tenancy(settings.accounts, settings.commands.reply_to_pattern), settings)
+        consumer = CommandConsumer(
+            queue,
+            pipeline,
+            Disposition(publisher, settings),
+            store,
+            metrics,
+            probe_interval=settings.idempotency.probe_interval,
+        )
         service = Service(settings, connection, consumer, metrics, None)
         if settings.http.enabled:
             runner = web.AppRunner(probe_app(metrics, service.ready), access_log=None)

@@ -21,6 +21,7 @@ from service.breaker import CircuitBreaker
 from service.ports import AnyProvider, Clock
 from service.providers.base import ProviderError
 from service.settings import Settings
+from service.tenancy import account_scope, scoped_id
 
 EVENT_NAMESPACE: Final = uuid.UUID("6f1d6e2a-6d1c-4c0a-9a53-2f8f3f1c9b71")
 
@@ -82,7 +83,7 @@ class SessionHandlers:
         event_type = EventType.CREATED if operation == "create" else EventType.UPDATED
         event_class = SessionCreated if operation == "create" else SessionUpdated
         event = event_class(
-            event_id=event_id_for(command.command_id, event_type),
+            event_id=event_id_for(scoped_id(command.account, command.command_id), event_type),
             occurred_at=self._clock.now(),
             session=session,
             **envelope_of(command),
@@ -129,6 +130,17 @@ class SessionHandlers:
         error = ErrorInfo(code=ErrorCode.INVALID_COMMAND.value, message=message, retryable=False, field=field)
         return self._failed(operation, envelope, error)
 
+    def forbidden(self, operation: Operation, envelope: Mapping[str, Any], user_id: str | None) -> Event:
+        """The publishing AMQP user may not use the command's account (``[accounts.<name>] publishers``)."""
+        who = "a publisher without user_id" if user_id is None else "this publisher (user_id)"
+        error = ErrorInfo(
+            code=ErrorCode.FORBIDDEN.value,
+            message=f"{who} may not send commands for this account",
+            retryable=False,
+            field="account",
+        )
+        return self._failed(operation, envelope, error, 0, variant="forbidden")
+
     def conflict(self, operation: Operation, envelope: Mapping[str, Any], fingerprint: str) -> Event:
         """The same command_id arrived with another payload: refused; the first outcome stands."""
         error = ErrorInfo(
@@ -147,8 +159,9 @@ class SessionHandlers:
         attempts: int = 0,
         variant: str = "",
     ) -> SessionFailed:
+        key = scoped_id(account_scope(envelope.get("account")), envelope["command_id"])
         return SessionFailed(
-            event_id=event_id_for(envelope["command_id"], EventType.FAILED, variant),
+            event_id=event_id_for(key, EventType.FAILED, variant),
             occurred_at=self._clock.now(),
             operation=operation,
             error=error,

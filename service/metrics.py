@@ -40,6 +40,12 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.store_evictions = Counter(
+            "payment_sessions_idempotency_evictions",
+            "Finished outcomes the memory idempotency store forgot early to stay within max_records.",
+            registry=self.registry,
+        )
+
     def watch_breakers(self, breakers: Callable[[], Mapping[tuple[str, str], CircuitBreaker]]) -> None:
         """Expose each provider account's circuit state (0 closed, 1 half-open, 2 open) at scrape time."""
         self.registry.register(_BreakerCollector(breakers))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from contracts.commands import CreateSession, UpdateSession
-from contracts.events import Session
+from contracts.events import Event, Session
 from service.idempotency.records import Claim, Done
 
 CreateT_contra = TypeVar("CreateT_contra", bound=CreateSession, contravariant=True)
@@ -57,3 +58,19 @@ class IdempotencyStore(Protocol):
     async def release(self, command_id: str, token: str) -> None: ...
 
     async def close(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raise ``StoreUnavailable`` unless the store answers (the consumer waits on this after an outage)."""
+        ...
+
+
+class Publisher(Protocol):
+    """Confirmed broker writes; each raises ``PublishFailed`` when the broker does not confirm."""
+
+    async def publish_event(self, event: Event, *, correlation_id: str | None, reply_to: str | None) -> None: ...
+
+    async def schedule(self, queue: str, body: bytes, headers: Mapping[str, Any], **properties: Any) -> None: ...
+
+    async def dead_letter(
+        self, body: bytes, routing_key: str, headers: Mapping[str, Any], **properties: Any
+    ) -> None: ...

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from yarl import URL
 
 from contracts.client import PublishRefused, SessionsClient
 from contracts.codec import decode_command
@@ -55,7 +56,8 @@ async def send(
     payload = msgspec.json.encode(body)
     command = decode_command(command_type, payload) if validate else None
     connection = await connect(settings.broker, name="payment-sessions-send")
-    async with connection, SessionsClient(connection, topology=settings.topology) as client:
+    user_id = URL(settings.broker.url.reveal()).user  # who we connect as: accounts may be limited to publishers
+    async with connection, SessionsClient(connection, topology=settings.topology, user_id=user_id) as client:
         reply = await client.publish(command_type, payload if command is None else command, timeout=timeout)
     return reply.body
 

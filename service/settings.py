@@ -33,6 +33,15 @@ def _check_base_url(key: str, value: str) -> None:
         raise ValueError(f"{key} must be scheme, host and port only (e.g. https://api.example.com), got {value!r}")
 
 
+_PATH_SEGMENT = re.compile(r"[^/\\%\x00-\x20\x7f]+")
+
+
+def _check_segment(key: str, value: str) -> None:
+    """A configured id that becomes one URL path segment (a merchant id): never a dot segment or a separator."""
+    if value in (".", "..") or not _PATH_SEGMENT.fullmatch(value):
+        raise ValueError(f"{key} must be one URL path segment: not '.' or '..', without / \\ % or spaces")
+
+
 class ProviderAccount(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     base_url: str
     timeout: float = 10.0  # seconds for one provider call
@@ -55,12 +64,20 @@ class WorldlineAccount(ProviderAccount, frozen=True, kw_only=True):
     integrator: str = "payment-sessions"
     applepay_domains: list[str] | None = None  # overrides the shipped Apple host list
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_segment("merchant_id", self.merchant_id)
+
 
 class MpgsAccount(ProviderAccount, frozen=True, kw_only=True):
     merchant_id: str
     api_password: Secret
     api_version: int = 100
     include_aes256_key: bool = False  # put the session's aes256Key in events (off: it is a server secret)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_segment("merchant_id", self.merchant_id)
 
 
 class AcquiredAccount(ProviderAccount, frozen=True, kw_only=True):
@@ -73,6 +90,8 @@ class AcquiredAccount(ProviderAccount, frozen=True, kw_only=True):
 class AccountProviders(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The provider tables of one merchant account: ``[accounts.<name>.<provider>]``."""
 
+    # AMQP users allowed to publish commands naming this account (``[accounts.<name>] publishers``); None: any.
+    publishers: list[str] | None = None
     primer: PrimerAccount | None = None
     worldline: WorldlineAccount | None = None
     mpgs: MpgsAccount | None = None
@@ -121,6 +140,12 @@ class Idempotency(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True)
     key_prefix: str = "payment-sessions:"
     retention: float = 48 * 3600.0  # seconds an outcome is kept for duplicates
     lease: float = 120.0  # seconds a replica owns a command it is working on (must exceed the deadline)
+    max_records: int = 200_000  # memory backend only: beyond this the oldest finished outcomes are forgotten
+    probe_interval: float = 1.0  # seconds between checks of an unreachable store while consuming is paused
+
+    def __post_init__(self) -> None:
+        if self.max_records < 1 or self.probe_interval <= 0:
+            raise ValueError("max_records must be at least 1 and probe_interval positive")
 
 
 class Retry(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -129,17 +154,32 @@ class Retry(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     delays: tuple[float, ...] = (1.0, 5.0, 30.0, 120.0)  # seconds before attempt 2, 3, ...; the last repeats
     max_attempts: int = 5  # provider attempts before session.failed (retryable: true)
     busy_delay: float = 1.0  # seconds before a duplicate of an in-progress command looks again
+    store_delay: float = 5.0  # seconds a command waits (parked) when the idempotency store is unreachable
 
     def __post_init__(self) -> None:
         if not self.delays or any(not 0 < delay <= 86400 for delay in self.delays):
             raise ValueError("delays must be a non-empty list of seconds between 0 and 86400")
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if not 0 < self.busy_delay <= 86400 or not 0 < self.store_delay <= 86400:
+            raise ValueError("busy_delay and store_delay must be seconds between 0 and 86400")
+
+
+# Server-named queues (amq.gen-…), aio-pika's client-named anonymous queues (amq_<hex>) and the contracts
+# client's own reply queues: names a publisher gets for a private queue, never a shared queue's name.
+DEFAULT_REPLY_TO = r"amq\.gen-[A-Za-z0-9_-]{1,64}|amq_[0-9a-f]{32}|payment-sessions\.client\.[0-9a-f]{32}"
 
 
 class Commands(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     max_age: float | None = 24 * 3600.0  # seconds after issued_at a command is refused as expired
     deadline: float = 60.0  # seconds for one command's provider work (well under the broker's consumer timeout)
+    reply_to_pattern: str = DEFAULT_REPLY_TO  # a command's reply_to gets its event only when it matches whole
+
+    def __post_init__(self) -> None:
+        try:
+            re.compile(self.reply_to_pattern)
+        except re.error as exc:
+            raise ValueError(f"reply_to_pattern is not a regular expression ({exc})") from None
 
 
 class Breaker(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -26,14 +26,13 @@ from contracts.events import Event
 from contracts.names import CommandType, Topology
 from service.bootstrap import Service, running_service
 from service.logs import configure_logging
-from service.messaging.topology import retry_queue
+from service.messaging.topology import retry_delays, retry_queue
 from service.settings import Settings, settings_from_mapping
 from service.simulator.app import build_app, state_of
 from service.simulator.state import SimulatorState
 
 EVENT_TIMEOUT = 20.0
-TEST_RETRY = {"delays": [0.2, 0.4], "max_attempts": 3, "busy_delay": 0.2}
-ALL_TEST_DELAYS = (0.2, 0.4, 0.5, 1.0, 2.0)  # every delay a test may configure, for the cleanup
+TEST_RETRY = {"delays": [0.2, 0.4], "max_attempts": 3, "busy_delay": 0.2, "store_delay": 0.5}
 
 
 def unique_topology() -> Topology:
@@ -134,7 +133,7 @@ class Harness:
         self._connection: AbstractRobustConnection | None = None
         self._taps: dict[str, EventTap] = {}
         self._sim_runner: web.AppRunner | None = None
-        self._topologies: list[Topology] = []
+        self._topologies: list[Settings] = []
 
     async def __aenter__(self) -> Harness:
         configure_logging("info", "json", self._log)
@@ -196,7 +195,7 @@ class Harness:
     def settings(self, accounts: dict[str, Any], **overrides: Any) -> Settings:
         """Settings on fresh uuid-named queues, removed when the harness closes."""
         settings = test_settings(self.amqp_url, accounts, **overrides)
-        self._topologies.append(settings.topology)
+        self._topologies.append(settings)
         return settings
 
     async def tap(self, topology: Topology) -> EventTap:
@@ -217,8 +216,10 @@ class Harness:
     async def _cleanup_topologies(self) -> None:
         assert self._connection is not None
         channel = await self._connection.channel()
-        for names in self._topologies:
-            retries = [retry_queue(names, kind, delay) for delay in ALL_TEST_DELAYS for kind in CommandType]
+        for settings in self._topologies:
+            names = settings.topology
+            delays = retry_delays(settings.retry)
+            retries = [retry_queue(names, kind, delay) for delay in delays for kind in CommandType]
             for queue in (names.commands_queue, names.dead_letter_queue, *retries):
                 with contextlib.suppress(Exception):
                     await channel.queue_delete(queue)

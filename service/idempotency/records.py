@@ -22,10 +22,12 @@ class Busy(Struct, frozen=True, tag="busy"):
 
 
 class Done(Struct, frozen=True, tag="done"):
-    """The outcome: the exact event bytes that were (or are about to be) published."""
+    """The outcome: the exact event bytes that were (or are about to be) published, and the AMQP user that
+    published the command (a copy of it is answered to its ``reply_to`` only when it comes from the same user)."""
 
     fingerprint: str
     event: str
+    publisher: str | None = None
 
 
 Record = Busy | Done

@@ -118,5 +118,9 @@ class RedisStore:
     async def release(self, command_id: str, token: str) -> None:
         await self._release(keys=self._key(command_id), args=[token])
 
+    @_unavailable_on_redis_errors
+    async def ping(self) -> None:
+        await self._client.ping()
+
     async def close(self) -> None:
         await self._client.aclose()

@@ -11,6 +11,7 @@ import structlog
 from aio_pika.abc import AbstractRobustConnection
 from yarl import URL
 
+from service.messaging import wire
 from service.secret import mask_url
 from service.settings import Broker
 
@@ -27,6 +28,7 @@ def _tls_context(verify: bool) -> ssl.SSLContext:
 
 async def connect(broker: Broker, *, name: str) -> AbstractRobustConnection:
     """Connect, retrying with backoff for up to ``broker.connect_timeout`` (the broker may start later)."""
+    wire.install()  # before the first frame is read
     url = URL(broker.url.reveal())
     context = _tls_context(broker.verify_tls) if url.scheme == "amqps" else None
     deadline = asyncio.get_running_loop().time() + broker.connect_timeout

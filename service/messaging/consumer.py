@@ -1,38 +1,64 @@
-"""Consumes commands and hands each delivery to the pipeline; settles it, counts it, logs one line.
+"""Consumes commands: each delivery goes through the pipeline, then is settled exactly once, counted and
+logged in one line.
 
-Binds command_id, provider and correlation_id at this boundary so every log line of a delivery has them.
+While the idempotency store is unreachable, consuming pauses: the deliveries in hand are parked (retry
+queue, not counted against the delivery limit), new ones stay in the queue, readiness says not ready, and the
+store is probed until it answers; then consuming resumes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 
-from contracts.commands import provider_of
-from contracts.names import CommandType
-from service.messaging.disposition import Ack, DeadLetter, settle
-from service.messaging.intake import Accepted, Intake, Invalid, take
-from service.messaging.pipeline import Pipeline, Result
-from service.messaging.publisher import EventPublisher
+from service.idempotency.records import StoreUnavailable
+from service.messaging.delivery import ATTEMPTS_HEADER, Delivery, delivery_of, int_header
+from service.messaging.disposition import Disposition
+from service.messaging.outcomes import Processed, Reject
+from service.messaging.pipeline import Pipeline
 from service.metrics import Metrics
-from service.settings import Broker
+from service.ports import IdempotencyStore
 
 log = structlog.get_logger("payment_sessions.consumer")
 
 
+class _Settlement:
+    """A delivery's ack or requeue at the broker."""
+
+    def __init__(self, message: AbstractIncomingMessage) -> None:
+        self._message = message
+
+    async def ack(self) -> None:
+        await self._message.ack()
+
+    async def requeue(self) -> None:
+        await self._message.nack(requeue=True)
+
+
 class CommandConsumer:
     def __init__(
-        self, queue: AbstractQueue, pipeline: Pipeline, publisher: EventPublisher, broker: Broker, metrics: Metrics
+        self,
+        queue: AbstractQueue,
+        pipeline: Pipeline,
+        disposition: Disposition,
+        store: IdempotencyStore,
+        metrics: Metrics,
+        *,
+        probe_interval: float,
     ) -> None:
         self._queue = queue
         self._pipeline = pipeline
-        self._publisher = publisher
-        self._broker = broker
+        self._disposition = disposition
+        self._store = store
         self._metrics = metrics
+        self._probe_interval = probe_interval
         self._consumer_tag: str | None = None
+        self._stopping = False
+        self._paused: asyncio.Task[None] | None = None
         self._active = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -42,23 +68,33 @@ class CommandConsumer:
     def consuming(self) -> bool:
         return self._consumer_tag is not None
 
+    @property
+    def store_available(self) -> bool:
+        return self._paused is None
+
     async def start(self) -> None:
         self._consumer_tag = await self._queue.consume(self._on_message)
 
     async def stop(self, grace: float) -> bool:
         """Stop taking deliveries at once, then wait up to ``grace`` seconds for in-flight ones."""
-        if self._consumer_tag is not None:
-            tag, self._consumer_tag = self._consumer_tag, None
-            try:
-                await self._queue.cancel(tag)
-            except Exception as exc:  # noqa: BLE001 - a dead channel has no consumer to cancel
-                log.warning("consumer cancel failed", error=type(exc).__name__)
+        self._stopping = True
+        if self._paused is not None:
+            self._paused.cancel()
+        await self._cancel()
         try:
             await asyncio.wait_for(self._idle.wait(), grace)
         except TimeoutError:
             log.warning("in-flight commands left unsettled at shutdown", count=self._active)
             return False
         return True
+
+    async def _cancel(self) -> None:
+        if self._consumer_tag is not None:
+            tag, self._consumer_tag = self._consumer_tag, None
+            try:
+                await self._queue.cancel(tag)
+            except Exception as exc:  # noqa: BLE001 - a dead channel has no consumer to cancel
+                log.warning("consumer cancel failed", error=type(exc).__name__)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         """aiormq cancels delivery callbacks when the connection drops. The work runs in a task of ours,
@@ -76,60 +112,62 @@ class CommandConsumer:
         self._metrics.in_flight.inc()
         structlog.contextvars.clear_contextvars()
         try:
-            intake = take(
-                message.routing_key or "",
-                message.content_type,
-                message.body,
-                max_body_bytes=self._broker.max_body_bytes,
-            )
-            provider = _bind(intake)
-            result = await self._process(message, intake)
-            outcome = await settle(message, result.disposition, self._publisher)
-            self._record(message, provider, outcome, result, time.perf_counter() - started)
+            delivery = _delivery(message)
+            processed = await self._pipeline.process(delivery)
+            if processed.store_unavailable:
+                self._pause()
+            label = await self._disposition.settle(delivery, processed.outcome, _Settlement(message))
+            self._record(delivery, processed, label, time.perf_counter() - started)
         finally:
             self._metrics.in_flight.dec()
             self._active -= 1
             if self._active == 0:
                 self._idle.set()
 
-    async def _process(self, message: AbstractIncomingMessage, intake: Intake) -> Result:
-        try:
-            return await self._pipeline.process(message, intake)
-        except Exception as exc:
-            log.exception("command processing failed", error=type(exc).__name__)
-            return Result(DeadLetter(f"unhandled {type(exc).__name__} while processing"))
+    def _pause(self) -> None:
+        if self._paused is None and not self._stopping:
+            log.warning("consuming paused until the idempotency store answers")
+            self._paused = asyncio.create_task(self._wait_for_store())
 
-    def _record(
-        self, message: AbstractIncomingMessage, provider: str, outcome: str, result: Result, elapsed: float
-    ) -> None:
-        routing_key = message.routing_key or ""
-        kind = routing_key if routing_key in CommandType._value2member_map_ else "unknown"
-        self._metrics.commands.labels(kind, provider, outcome).inc()
-        self._metrics.command_latency.labels(kind).observe(elapsed)
-        disposition = result.disposition
+    async def _wait_for_store(self) -> None:
+        await self._cancel()
+        while True:
+            await asyncio.sleep(self._probe_interval)
+            try:
+                await self._store.ping()
+                if not self._stopping:
+                    self._consumer_tag = await self._queue.consume(self._on_message)
+            except (StoreUnavailable, ConnectionError, OSError, RuntimeError) as exc:
+                log.debug("still waiting for the idempotency store", error=type(exc).__name__)
+                continue
+            except Exception as exc:  # noqa: BLE001 - the channel is being restored: try again
+                log.warning("resuming the consumer failed", error=type(exc).__name__)
+                continue
+            break
+        self._paused = None
+        log.info("consuming resumed: the idempotency store answers again")
+
+    def _record(self, delivery: Delivery, processed: Processed, label: str, elapsed: float) -> None:
+        self._metrics.commands.labels(processed.command_type, processed.provider, label).inc()
+        self._metrics.command_latency.labels(processed.command_type).observe(elapsed)
+        outcome = processed.outcome
         log.info(
             "command",
-            outcome=outcome,
-            error_code=result.error_code,
-            reason=None if isinstance(disposition, Ack) else disposition.reason,
-            attempt=(message.headers or {}).get("x-payment-sessions-attempts", 0),
+            outcome=label,
+            error_code=outcome.error_code,
+            reason=outcome.reason if isinstance(outcome, Reject) else None,
+            attempt=int_header(delivery.headers, ATTEMPTS_HEADER),
             duration_ms=round(elapsed * 1000, 1),
-            routing_key=routing_key[:64],
+            routing_key=delivery.routing_key[:64],
         )
 
 
-def _bind(intake: Intake) -> str:
-    """Bind the command's identity to every log line of this delivery; returns the provider label."""
-    if isinstance(intake, Accepted):
-        command = intake.command
-        provider = provider_of(command)
-        structlog.contextvars.bind_contextvars(
-            command_id=command.command_id,
-            correlation_id=command.correlation_id,
-            provider=provider,
-            account=command.account,
-        )
-        return provider
-    if isinstance(intake, Invalid):
-        structlog.contextvars.bind_contextvars(command_id=intake.envelope["command_id"])
-    return "unknown"
+def _delivery(message: AbstractIncomingMessage) -> Delivery:
+    """``delivery_of``, and if even that fails, the body alone: it is still settled (dead-lettered)."""
+    try:
+        return delivery_of(message)
+    except Exception as exc:  # noqa: BLE001 - total by design; the last line of defence
+        log.warning("delivery properties unreadable", error=type(exc).__name__)
+        with contextlib.suppress(Exception):
+            return Delivery(body=bytes(message.body))
+        return Delivery(body=b"")

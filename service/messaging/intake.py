@@ -35,7 +35,7 @@ class Poison(Struct, frozen=True):
 
 Intake = Accepted | Invalid | Poison
 
-_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
+_PATH = re.compile(r" - at (?P<key>`key` in )?`\$\.?(?P<path>[^`]*)`$")
 _NAMED = re.compile(r"^Object (?:missing required|contains unknown) field `(?P<name>[^`]*)`")
 _ENVELOPE_STR = ("correlation_id", "provider", "account", "order_id")
 _COMMAND_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
@@ -50,6 +50,8 @@ def split_error(text: str) -> tuple[str, str | None]:
     match = _PATH.search(text)
     message = _QUOTED.sub("", _PATH.sub("", text))
     path = match.group("path") if match else ""
+    if match and match.group("key"):
+        message = f"a key: {message}"  # msgspec's "at `key` in `$.metadata`": the mapping is the field
     named = _NAMED.match(message)
     if named:
         path = f"{path}.{named.group('name')}" if path else named.group("name")
@@ -60,18 +62,25 @@ def _envelope(body: bytes) -> dict[str, Any] | None:
     """The answerable parts of a command that failed validation, or None when there is no usable id."""
     try:
         raw = msgspec.json.decode(body)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, ValueError, RecursionError):
         return None
     if not isinstance(raw, dict):
         return None
     command_id = raw.get("command_id")
-    if not isinstance(command_id, str) or not _COMMAND_ID.match(command_id):
+    if not isinstance(command_id, str) or not _COMMAND_ID.fullmatch(command_id):
         return None
     envelope: dict[str, Any] = {"command_id": command_id}
     for key in _ENVELOPE_STR:
-        value = raw.get(key)
-        envelope[key] = value[:128] if isinstance(value, str) else None
+        envelope[key] = _cut(raw.get(key))
     return envelope
+
+
+def _cut(value: object) -> str | None:
+    """An invalid command's string field as it may be echoed: at most 128 bytes of UTF-8 (an AMQP short
+    string holds 255, and ``correlation_id`` becomes one)."""
+    if not isinstance(value, str):
+        return None
+    return value.encode("utf-8", errors="replace")[:128].decode("utf-8", errors="ignore")
 
 
 def take(routing_key: str, content_type: str | None, body: bytes, *, max_body_bytes: int) -> Intake:
@@ -93,3 +102,7 @@ def take(routing_key: str, content_type: str | None, body: bytes, *, max_body_by
         return Invalid(command_type, envelope, message[:300], field)
     except msgspec.DecodeError:
         return Poison("body is not valid JSON")
+    except UnicodeDecodeError:  # msgspec checks UTF-8 only inside strings it decodes to str
+        return Poison("body is not valid UTF-8")
+    except RecursionError:
+        return Poison("body is nested too deeply")

@@ -1,9 +1,10 @@
-"""One delivery, start to finish: intake, idempotency claim, handler, outcome stored, event published.
+"""One delivery, start to finish: intake, tenancy, idempotency claim, handler, outcome stored.
 
-Returns the disposition for ``settle``; every broker write it makes (event, retry, dead letter) is
-confirmed before the command can be acked. The order matters: the outcome is stored *before* the event is
-published, so a crash after publishing (or after storing) republishes the stored event on redelivery and
-never calls the provider twice.
+Takes a plain ``Delivery`` and returns what to do with it (``outcomes``); it never talks to the broker, so it
+runs in unit tests with fakes of the store, the providers and no broker at all. ``disposition`` carries the
+outcome out. The order matters: the outcome is stored *before* it is returned for publishing, so a crash
+after publishing (or after storing) republishes the stored event on redelivery and never calls the provider
+twice.
 """
 
 from __future__ import annotations
@@ -16,172 +17,187 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import structlog
-from aio_pika.abc import AbstractIncomingMessage
 from msgspec import Struct
 
-from contracts.codec import CONTENT_TYPE, decode_event, encode
-from contracts.events import Event, SessionFailed
+from contracts.codec import decode_event, encode
+from contracts.commands import provider_of
+from contracts.events import Event
 from contracts.names import CommandType
-from service.handlers import Completed, Operation, Outcome, RetryLater, SessionHandlers, envelope_of
+from service.handlers import Completed, Operation, RetryLater, SessionHandlers, envelope_of
+from service.handlers import Outcome as HandlerOutcome
 from service.idempotency.records import Busy, Claimed, Done, StoreUnavailable, fingerprint
-from service.messaging.disposition import Ack, DeadLetter, Disposition, Requeue
-from service.messaging.intake import Accepted, Invalid, Poison
-from service.messaging.publisher import EventPublisher, PublishFailed
-from service.messaging.topology import retry_queue
+from service.messaging.delivery import (
+    ATTEMPTS_HEADER,
+    DEFERRALS_HEADER,
+    LEASE_HEADER,
+    Delivery,
+    int_header,
+    str_header,
+)
+from service.messaging.intake import Accepted, Invalid, Poison, take
+from service.messaging.outcomes import Answer, Outcome, Processed, Reject, Retry
 from service.ports import IdempotencyStore
 from service.settings import Settings
+from service.tenancy import Tenancy, account_scope, scoped_id
 
 log = structlog.get_logger("payment_sessions.pipeline")
 
-ATTEMPTS_HEADER = "x-payment-sessions-attempts"
-LEASE_HEADER = "x-payment-sessions-lease"
-DEFERRALS_HEADER = "x-payment-sessions-deferrals"
-_DROPPED_ON_RETRY = ("x-death", "x-first-death-exchange", "x-first-death-queue", "x-first-death-reason",
-                     "x-last-death-exchange", "x-last-death-queue", "x-last-death-reason")  # fmt: skip
-
-
-class Result(Struct):
-    disposition: Disposition
-    error_code: str | None = None
+Work = Callable[[int], Awaitable[HandlerOutcome]]
 
 
 class Pipeline:
     def __init__(
-        self, handlers: SessionHandlers, store: IdempotencyStore, publisher: EventPublisher, settings: Settings
+        self, handlers: SessionHandlers, store: IdempotencyStore, tenancy: Tenancy, settings: Settings
     ) -> None:
         self._handlers = handlers
         self._store = store
-        self._publisher = publisher
+        self._tenancy = tenancy
         self._settings = settings
         self._max_deferrals = math.ceil(2 * settings.idempotency.lease / settings.retry.busy_delay) + 10
 
-    async def process(self, message: AbstractIncomingMessage, intake: Accepted | Invalid | Poison) -> Result:
-        if isinstance(intake, Poison):
-            return Result(DeadLetter(intake.reason))
-        operation: Operation = "create" if intake.command_type is CommandType.CREATE else "update"
+    async def process(self, delivery: Delivery) -> Processed:
+        """Never raises: whatever the delivery holds, the result says how to settle it."""
         try:
-            if isinstance(intake, Invalid):
-                # Answered through the store too: a later valid payload under this id is a conflict, not a
-                # second outcome.
-                event = self._handlers.invalid_command(operation, intake.envelope, intake.message, intake.field)
-                refused = "body:" + hashlib.sha256(message.body).hexdigest()
-                return await self._run(message, operation, intake.envelope, refused, _already(event))
-            command = intake.command
-            return await self._run(
-                message,
-                operation,
-                envelope_of(command),
-                fingerprint(command),
-                functools.partial(self._handlers.handle, operation, command),
+            intake = take(
+                delivery.routing_key,
+                delivery.content_type,
+                delivery.body,
+                max_body_bytes=self._settings.broker.max_body_bytes,
             )
-        except PublishFailed as exc:
-            return Result(Requeue(f"not confirmed: {exc}", self._settings.broker.republish_delay))
-        except StoreUnavailable as exc:  # not the command's fault: try it again shortly
+        except Exception as exc:
+            log.exception("intake failed", error=type(exc).__name__)
+            return Processed(outcome=Reject(reason=f"unhandled {type(exc).__name__} while reading the command"))
+        if isinstance(intake, Poison):
+            return Processed(outcome=Reject(reason=intake.reason))
+        command_type = intake.command_type.value
+        provider = _bind(intake)
+        try:
+            outcome = await self._decide(delivery, intake)
+        except StoreUnavailable as exc:  # not the command's fault: it waits, uncounted, until the store is back
             log.warning("idempotency store unavailable", error=str(exc))
-            return Result(Requeue(f"idempotency store unavailable ({exc})", self._settings.retry.busy_delay))
+            parked = Retry(command_type=intake.command_type, delay=self._settings.retry.store_delay, headers={},
+                           label="parked")  # fmt: skip
+            return Processed(outcome=parked, command_type=command_type, provider=provider, store_unavailable=True)
+        except Exception as exc:
+            log.exception("command processing failed", error=type(exc).__name__)
+            outcome = Reject(reason=f"unhandled {type(exc).__name__} while processing")
+        return Processed(outcome=outcome, command_type=command_type, provider=provider)
 
-    async def _run(
-        self,
-        message: AbstractIncomingMessage,
-        operation: Operation,
-        envelope: Mapping[str, Any],
-        fingerprint_: str,
-        work: Callable[[int], Awaitable[Outcome]],
-    ) -> Result:
-        headers = message.headers or {}
-        command_id: str = envelope["command_id"]
+    async def _decide(self, delivery: Delivery, intake: Accepted | Invalid) -> Outcome:
+        operation: Operation = "create" if intake.command_type is CommandType.CREATE else "update"
+        if isinstance(intake, Invalid):
+            envelope: Mapping[str, Any] = intake.envelope
+            # Answered through the store too: a later valid payload under this id is a conflict, not a second
+            # outcome. The refusal is fixed by the body, whatever it holds.
+            event = self._handlers.invalid_command(operation, envelope, intake.message, intake.field)
+            work: Work = _already(event)
+            fingerprint_ = "body:" + hashlib.sha256(delivery.body).hexdigest()
+        else:
+            envelope = envelope_of(intake.command)
+            fingerprint_ = fingerprint(intake.command)
+            work = functools.partial(self._handlers.handle, operation, intake.command)
+
+        account = account_scope(envelope.get("account"))
+        if not self._tenancy.may_publish(account, delivery.user_id):
+            # Not stored: a publisher that may not use the account must not take its command ids either.
+            return Answer(event=self._handlers.forbidden(operation, envelope, delivery.user_id), label="forbidden")
+        running = _Command(intake.command_type, operation, envelope, scoped_id(account, envelope["command_id"]))
+        return await self._run(delivery, running, fingerprint_, work)
+
+    async def _run(self, delivery: Delivery, command: _Command, fingerprint_: str, work: Work) -> Outcome:
+        key = command.key
         # A fresh token per delivery: a lease handed over through a retry queue (``previous``) is taken over once,
         # so a second copy of the same retried message (a redelivery after a connection blip) cannot claim too.
         token = uuid.uuid4().hex
-        previous = headers.get(LEASE_HEADER)
-        lease = self._settings.idempotency.lease
-        claim = await self._store.claim(
-            command_id, fingerprint_, token, lease, previous if isinstance(previous, str) else None
-        )
+        previous = str_header(delivery.headers, LEASE_HEADER)
+        claim = await self._store.claim(key, fingerprint_, token, self._settings.idempotency.lease, previous)
         if not isinstance(claim, Claimed):
-            return await self._answer_existing(message, operation, envelope, fingerprint_, claim)
+            return self._answer_existing(delivery, command, fingerprint_, claim)
         try:
-            outcome = await work(_int_header(headers, ATTEMPTS_HEADER))
+            outcome = await work(int_header(delivery.headers, ATTEMPTS_HEADER))
         except Exception:
-            await self._store.release(command_id, token)
+            await self._store.release(key, token)
             raise
         if isinstance(outcome, RetryLater):
-            return await self._retry_later(message, operation, command_id, token, outcome)
-        ours = Done(fingerprint_, encode(outcome.event).decode())
-        stored = await self._store.finish(command_id, token, ours)
+            return await self._retry_later(command.command_type, key, token, outcome)
+        ours = Done(fingerprint_, encode(outcome.event).decode(), delivery.user_id)
+        stored = await self._store.finish(key, token, ours)
         if stored is None:  # our lease ran out and another replica owns the command now
-            return await self._defer(message, operation)
-        event = outcome.event if stored == ours else decode_event(stored.event)  # an earlier outcome stands
-        return await self._publish(message, event, _event_type(event))
+            return self._defer(delivery, command.command_type)
+        if stored != ours:  # an earlier outcome stands
+            return self._answer_stored(delivery, stored, "duplicate")
+        return Answer(event=outcome.event, label=_event_type(outcome.event), reply_to=self._reply_to(delivery))
 
-    async def _answer_existing(
-        self,
-        message: AbstractIncomingMessage,
-        operation: Operation,
-        envelope: Mapping[str, Any],
-        fingerprint_: str,
-        existing: Busy | Done,
-    ) -> Result:
+    def _answer_existing(
+        self, delivery: Delivery, command: _Command, fingerprint_: str, existing: Busy | Done
+    ) -> Outcome:
         """A duplicate: republish the stored outcome, refuse another payload, or look again later."""
         if existing.fingerprint != fingerprint_:
-            return await self._publish(message, self._handlers.conflict(operation, envelope, fingerprint_), "conflict")
+            event = self._handlers.conflict(command.operation, command.envelope, fingerprint_)
+            return Answer(event=event, label="conflict", reply_to=self._reply_to(delivery))
         if isinstance(existing, Done):
-            return await self._publish(message, decode_event(existing.event), "duplicate")
-        return await self._defer(message, operation)
+            return self._answer_stored(delivery, existing, "duplicate")
+        return self._defer(delivery, command.command_type)
 
-    async def _publish(self, message: AbstractIncomingMessage, event: Event, outcome: str) -> Result:
-        correlation_id = event.correlation_id or message.correlation_id or event.command_id
-        await self._publisher.publish_event(event, correlation_id=correlation_id, reply_to=message.reply_to)
-        error_code = event.error.code if isinstance(event, SessionFailed) else None
-        return Result(Ack(outcome), error_code)
+    def _answer_stored(self, delivery: Delivery, stored: Done, label: str) -> Answer:
+        """The stored event, to the copy's reply queue only when the copy comes from the original's publisher:
+        a copy of someone else's command does not get their session's client data delivered to its queue."""
+        reply_to = self._reply_to(delivery) if stored.publisher == delivery.user_id else None
+        return Answer(event=decode_event(stored.event), label=label, reply_to=reply_to)
 
-    async def _retry_later(
-        self, message: AbstractIncomingMessage, operation: Operation, command_id: str, token: str, later: RetryLater
-    ) -> Result:
+    def _reply_to(self, delivery: Delivery) -> str | None:
+        allowed = self._tenancy.reply_queue(delivery.reply_to)
+        if delivery.reply_to and allowed is None:
+            log.warning("reply_to not allowed by [commands] reply_to_pattern", reply_to=delivery.reply_to[:64])
+        return allowed
+
+    async def _retry_later(self, command_type: CommandType, key: str, token: str, later: RetryLater) -> Retry:
         delays = self._settings.retry.delays
         delay = delays[min(later.attempts, len(delays)) - 1]
-        await self._store.extend(command_id, token, delay + self._settings.idempotency.lease)
+        await self._store.extend(key, token, delay + self._settings.idempotency.lease)
         headers = {ATTEMPTS_HEADER: later.attempts, LEASE_HEADER: token}
-        await self._schedule(message, operation, delay, headers)
-        return Result(Ack(f"retry_in_{delay:g}s"), later.error.code)
+        label = f"retry_in_{delay:g}s"
+        return Retry(command_type=command_type, delay=delay, headers=headers, label=label, error_code=later.error.code)
 
-    async def _defer(self, message: AbstractIncomingMessage, operation: Operation) -> Result:
+    def _defer(self, delivery: Delivery, command_type: CommandType) -> Retry | Reject:
         """Another replica is on it: look again after ``busy_delay``; never call the provider twice."""
-        deferrals = _int_header(message.headers or {}, DEFERRALS_HEADER) + 1
-        if deferrals > self._max_deferrals:
-            return Result(DeadLetter(f"still in progress elsewhere after {deferrals - 1} looks"))
-        await self._schedule(message, operation, self._settings.retry.busy_delay, {DEFERRALS_HEADER: deferrals})
-        return Result(Ack("deferred"))
+        deferrals = int_header(delivery.headers, DEFERRALS_HEADER) + 1
+        if deferrals > self._max_deferrals:  # a person should look at it: kept whole in the dead-letter queue
+            return Reject(reason=f"still in progress elsewhere after {deferrals - 1} looks")
+        delay = self._settings.retry.busy_delay
+        return Retry(command_type=command_type, delay=delay, headers={DEFERRALS_HEADER: deferrals}, label="deferred")
 
-    async def _schedule(
-        self, message: AbstractIncomingMessage, operation: Operation, delay: float, extra: dict[str, Any]
-    ) -> None:
-        headers = {k: v for k, v in (message.headers or {}).items() if k not in _DROPPED_ON_RETRY}
-        if DEFERRALS_HEADER not in extra:
-            headers.pop(DEFERRALS_HEADER, None)
-        headers.update(extra)
-        command_type = CommandType.CREATE if operation == "create" else CommandType.UPDATE
-        await self._publisher.schedule(
-            retry_queue(self._settings.topology, command_type, delay),
-            message.body,
-            headers,
-            content_type=message.content_type or CONTENT_TYPE,
-            message_id=message.message_id,
-            correlation_id=message.correlation_id,
-            reply_to=message.reply_to,
+
+class _Command(Struct, frozen=True):
+    """What the pipeline keeps of a command (valid or not) while it runs it."""
+
+    command_type: CommandType
+    operation: Operation
+    envelope: Mapping[str, Any]
+    key: str  # the command id scoped by its account: the idempotency store's key
+
+
+def _bind(intake: Accepted | Invalid) -> str:
+    """Bind the command's identity to every log line of this delivery; returns the provider label."""
+    if isinstance(intake, Accepted):
+        command = intake.command
+        provider = provider_of(command)
+        structlog.contextvars.bind_contextvars(
+            command_id=command.command_id,
+            correlation_id=command.correlation_id,
+            provider=provider,
+            account=command.account,
         )
+        return provider
+    structlog.contextvars.bind_contextvars(command_id=intake.envelope["command_id"])
+    return "unknown"
 
 
-def _already(event: Event) -> Callable[[int], Awaitable[Outcome]]:
-    async def work(_: int) -> Outcome:
+def _already(event: Event) -> Work:
+    async def work(_: int) -> HandlerOutcome:
         return Completed(event)
 
     return work
-
-
-def _int_header(headers: Mapping[str, Any], name: str) -> int:
-    value = headers.get(name)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
 def _event_type(event: Event) -> str:

@@ -14,14 +14,47 @@ import aiormq
 from aio_pika import DeliveryMode, Message
 from aio_pika.abc import AbstractChannel, AbstractExchange
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError, PublishError
+from pamqp import encode as amqp_encode
 
 from contracts.codec import CONTENT_TYPE, encode
 from contracts.events import Event
 from contracts.names import CLOUDEVENTS_SPECVERSION
 
+SHORTSTR_BYTES = 255  # what an AMQP short string (message_id, correlation_id, reply_to, ...) holds
+DROPPED_HEADERS = "x-payment-sessions-dropped-headers"
+
 
 class PublishFailed(Exception):
     """The broker did not confirm the publish; the message is not known to be stored."""
+
+
+def fits_shortstr(value: str | None) -> bool:
+    return value is None or len(value.encode("utf-8")) <= SHORTSTR_BYTES
+
+
+def _encodes(table: Mapping[str, Any]) -> bool:
+    try:
+        amqp_encode.field_table(dict(table))
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        return False
+    return True
+
+
+def encodable_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
+    """``headers`` as they can be published again. The AMQP library decodes some values it cannot encode
+    (byte arrays, unsigned 64-bit integers, long strings that are not UTF-8): those entries are dropped and
+    named in ``x-payment-sessions-dropped-headers``."""
+    if _encodes(headers):
+        return dict(headers)
+    kept: dict[str, Any] = {}
+    dropped: list[str] = []
+    for key, value in headers.items():
+        if _encodes({key: value}):
+            kept[key] = value
+        else:
+            dropped.append(key[:128])
+    kept[DROPPED_HEADERS] = dropped
+    return kept
 
 
 class EventPublisher:
@@ -50,7 +83,8 @@ class EventPublisher:
             content_type=CONTENT_TYPE,
             delivery_mode=DeliveryMode.PERSISTENT,
             message_id=event.event_id,
-            correlation_id=correlation_id,
+            # the contract keeps a command's correlation_id within a short string; never let one stop an event
+            correlation_id=correlation_id if fits_shortstr(correlation_id) else event.command_id,
             type=event_type,
             timestamp=event.occurred_at,
             app_id=self._app_id,
@@ -68,7 +102,7 @@ class EventPublisher:
         message = self.event_message(event, correlation_id)
         assert message.type is not None
         await self._confirm(self._events, message, message.type, mandatory=True)
-        if reply_to:
+        if reply_to and fits_shortstr(reply_to):
             # Best effort to the requester's queue: it may be gone, which must not block the command.
             default = self._channel.default_exchange
             await self._confirm(default, message, reply_to, mandatory=False)
@@ -98,6 +132,10 @@ class EventPublisher:
                 f"returned by {exchange.name or '(default)'}: no queue is bound for {routing_key!r}"
             ) from None
         except (TimeoutError, AMQPError, aiormq.exceptions.AMQPError, ChannelInvalidStateError, RuntimeError) as exc:
+            raise PublishFailed(
+                f"{type(exc).__name__} publishing to {exchange.name or '(default)'}/{routing_key}"
+            ) from None
+        except (TypeError, ValueError) as exc:  # a property or header the frame encoder refuses: never sent
             raise PublishFailed(
                 f"{type(exc).__name__} publishing to {exchange.name or '(default)'}/{routing_key}"
             ) from None

@@ -61,8 +61,8 @@ async def declare_commands_queue(channel: AbstractChannel, names: Topology, *, d
 
 
 def retry_delays(retry: Retry) -> list[float]:
-    """Every distinct delay that needs a retry queue: the backoff tiers and the busy delay."""
-    return sorted({*retry.delays, retry.busy_delay})
+    """Every distinct delay that needs a retry queue: the backoff tiers, the busy and the store delay."""
+    return sorted({*retry.delays, retry.busy_delay, retry.store_delay})
 
 
 def retry_queue(names: Topology, command_type: CommandType, delay: float) -> str:

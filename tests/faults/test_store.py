@@ -1,4 +1,4 @@
-"""The idempotency store (Redis) goes away and comes back."""
+"""R16: the idempotency store (Redis) goes away and comes back."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import asyncio
 import contextlib
 import socket
 import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+
+import pytest
 
 from tests.faults.commands import CREATE, new_id, worldline
 from tests.faults.conftest import FaultRun
@@ -20,16 +24,26 @@ class RedisSwitch:
             probe.bind(("127.0.0.1", 0))
             self.port = int(probe.getsockname()[1])
         self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
 
     async def on(self) -> None:
         self._server = await asyncio.start_server(self._forward, "127.0.0.1", self.port)
 
+    async def off(self) -> None:
+        """Refuse new connections and cut the ones in use: Redis is gone for every client."""
+        await self.close()
+        for writer in self._writers:
+            writer.close()
+        self._writers.clear()
+
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
+            self._server = None
 
     async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        self._writers += [writer, upstream_writer]
 
         async def pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
             with contextlib.suppress(ConnectionError):
@@ -41,23 +55,41 @@ class RedisSwitch:
         await asyncio.gather(pump(reader, upstream_writer), pump(upstream_reader, writer))
 
 
-async def test_store_outage_requeues_commands(faults: FaultRun) -> None:
-    """The idempotency store is unreachable: commands wait in the broker (requeued, not dead-lettered, not
-    answered); once the store is back they all complete, and the ledger passes."""
+@pytest.mark.slow
+async def test_r16_store_outage_of_a_minute_parks_commands_and_dead_letters_none(faults: FaultRun) -> None:
+    """R16: Redis unreachable for 60 s while 50 commands arrive: consuming pauses, readiness says not ready,
+    nothing is dead-lettered or answered meanwhile; once Redis is back all 50 complete and the ledger passes."""
     switch = RedisSwitch()
+    await switch.on()
     try:
-        replicas = await faults.start(
-            1, idempotency={"url": f"redis://127.0.0.1:{switch.port}/0"}, broker={"delivery_limit": 1000}
-        )
-        commands = [worldline(new_id("store")) for _ in range(5)]
-        await faults.ledger.send_all([(CREATE, body) for body in commands])
-        deadline = time.monotonic() + 15
-        while len(outcomes := [r["outcome"] for r in replicas.log_records() if r.get("event") == "command"]) < 5:
-            assert time.monotonic() < deadline, outcomes
-            await asyncio.sleep(0.1)
-        assert "dead_letter" not in outcomes, outcomes
+        replicas = await faults.start(1, idempotency={"url": f"redis://127.0.0.1:{switch.port}/0"})
+        (replica,) = replicas.live
+        before = [worldline(new_id("pre")) for _ in range(5)]
+        await faults.ledger.send_all([(CREATE, body) for body in before])
+        await faults.ledger.wait_all()
+        await switch.off()
+        outage_started = time.monotonic()
+        during = [worldline(new_id("outage")) for _ in range(50)]
+        await faults.ledger.send_all([(CREATE, body) for body in during], per_second=5)
+        await _eventually_async(lambda: replicas.readyz(replica), 503, timeout=15)
+        assert not any(faults.ledger.events[body["command_id"]] for body in during)  # nothing answered
+        await asyncio.sleep(max(0.0, 60 - (time.monotonic() - outage_started)))
+        assert await replicas.readyz(replica) == 503
+        assert not any(faults.ledger.events[body["command_id"]] for body in during)
         await switch.on()
         faults.ledger.faults = 1
-        await faults.ledger.check(replicas)
+        report = await faults.ledger.check(replicas, timeout=60)  # 55 outcomes, 0 dead letters, ready again
+        assert report.dead_letters == 0
+        outcomes = [r["outcome"] for r in replicas.log_records() if r.get("event") == "command"]
+        assert "dead_letter" not in outcomes and "requeued" not in outcomes, outcomes
+        assert outcomes.count("session.created") == 55
+        print(f"\nR16: outcomes during and after the outage: {Counter(outcomes)}")
     finally:
         await switch.close()
+
+
+async def _eventually_async(probe: Callable[[], Awaitable[object]], wanted: object, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while (value := await probe()) != wanted:
+        assert time.monotonic() < deadline, f"{value!r}, expected {wanted!r}"
+        await asyncio.sleep(0.2)

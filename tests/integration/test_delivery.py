@@ -59,6 +59,20 @@ async def test_reply_to_gets_the_event_too(harness: Harness, command_id: str) ->
             break
 
 
+async def test_reply_to_naming_a_shared_queue_writes_nothing_into_it(harness: Harness, command_id: str) -> None:
+    """S10: a command cannot make the service write into any queue it names; only private reply queues
+    (``[commands] reply_to_pattern``) get the event. The event still goes to the events exchange."""
+    service = await harness.start(_accounts(harness))
+    channel = await harness.channel()
+    shared = await channel.declare_queue(f"test.{uuid.uuid4().hex[:12]}.orders", auto_delete=True)
+    event = await service.send("session.create", _create(command_id), reply_to=shared.name)
+    assert isinstance(event, SessionCreated)
+    acked = service.service.metrics.commands.labels("session.create", "primer", "session.created")
+    await eventually(lambda: acked._value.get() == 1)  # settled: every write for it is confirmed by now
+    assert await shared.get(fail=False, no_ack=True) is None
+    assert any(r.get("event", "").startswith("reply_to not allowed") for r in harness.log_records())
+
+
 async def test_unroutable_event_is_never_acked(harness: Harness, command_id: str) -> None:
     """No queue bound to the events exchange: the command stays unacked until one is bound."""
     service = await harness.start(_accounts(harness), tap=False)

@@ -151,13 +151,18 @@ async def test_two_replicas_share_the_redis_store(harness: Harness, command_id: 
     assert len(_creates(harness)) == 1
 
 
-async def test_an_unreachable_store_requeues_and_never_dead_letters(harness: Harness, command_id: str) -> None:
-    down = {"idempotency": {"backend": "redis", "url": "redis://127.0.0.1:1/0"}}
+async def test_an_unreachable_store_parks_the_command_pauses_consuming_and_never_dead_letters(
+    harness: Harness, command_id: str
+) -> None:
+    down = {"idempotency": {"backend": "redis", "url": "redis://127.0.0.1:1/0", "probe_interval": 0.2}}
     service = await harness.start(_accounts(harness), **down)
     await service.publish("session.create", _create(command_id))
-    requeued = service.service.metrics.commands.labels("session.create", "primer", "requeued")
-    await eventually(lambda: requeued._value.get() >= 2)
+    parked = service.service.metrics.commands.labels("session.create", "primer", "parked")
+    await eventually(lambda: parked._value.get() >= 1)
+    assert not service.service.ready() and not service.service.consumer.consuming  # waits, says not ready
     assert _creates(harness) == []  # no provider call without a claim
+    requeued = service.service.metrics.commands.labels("session.create", "primer", "requeued")
+    assert requeued._value.get() == 0  # parked through a retry queue: no delivery counted against the limit
     channel = await harness.channel()
     dead = await channel.declare_queue(service.topology.dead_letter_queue, passive=True)
     assert dead.declaration_result.message_count == 0
