@@ -47,6 +47,11 @@ class CircuitBreaker:
         self._opened_at = None
         self._probing = False
 
+    def not_counted(self) -> None:
+        """A call whose outcome says nothing about the provider: counts neither way, and frees the probe slot
+        (else a half-open circuit would wait forever for this probe's verdict)."""
+        self._probing = False
+
     def failed(self) -> None:
         self._failures += 1
         if self._probing or self._failures >= self._threshold:

@@ -106,7 +106,12 @@ class SessionHandlers:
                 ErrorCode.TIMEOUT, f"command deadline of {self._settings.commands.deadline:g}s passed", retryable=True
             ) from None
         except ProviderError as exc:
-            breaker.failed() if exc.retryable else breaker.succeeded()
+            if not exc.counts_for_breaker:
+                breaker.not_counted()  # a host the command chose failed: says nothing of the provider account
+            elif exc.retryable:
+                breaker.failed()
+            else:
+                breaker.succeeded()
             raise
         except BaseException:
             breaker.failed()

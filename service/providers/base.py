@@ -1,4 +1,4 @@
-"""Provider-neutral error type and the default HTTP status classification."""
+"""Provider-neutral error type, the scrubbing of provider text, and the default HTTP status classification."""
 
 from __future__ import annotations
 
@@ -8,17 +8,54 @@ import re
 from contracts.events import ErrorInfo
 from contracts.names import ErrorCode
 
+MAX_MESSAGE = 300  # characters of provider text an event may carry
+_SCAN_LIMIT = 4096  # longer text is cut before the patterns run: only the first MAX_MESSAGE characters survive
+_MASK = "***"
 _CARD_LIKE = re.compile(r"(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)")
+# ``Basic <base64>`` and ``Bearer <token>`` (token68); shorter runs are words ("Bearer token"), not credentials.
+_AUTH_SCHEME = re.compile(r"\b(Basic|Bearer)(\s+)[A-Za-z0-9._~+/\\-]{8,}=*", re.IGNORECASE)
+# Worldline: ``GCS v1HMAC:<apiKeyId>:<signature>`` and ``GCS v1Client:<clientSessionId>``.
+_GCS = re.compile(r"\b(v1HMAC|v1Client):[^\s\"',;<>]+", re.IGNORECASE)
+_CREDENTIAL_NAME = r"[\w.-]*?(?:api[_-]?key|app[_-]?key|password|secret|token|authorization|aes256[_-]?key)[\w-]*"
+# ``"<key>": "<value>"`` (also single-quoted or JSON inside JSON) and ``<key>: value`` / ``<key>=value``.
+_KEY_VALUE = re.compile(
+    rf"""(?P<key>(?:\\?["'])?{_CREDENTIAL_NAME}(?:\\?["'])?\s*[:=]\s*)"""
+    r"""(?P<value>"(?:[^"\\]|\\.)*(?:"|$)|'(?:[^'\\]|\\.)*(?:'|$)|\\"(?:(?!\\").)*(?:\\"|$)"""
+    r"""|(?:(?:basic|bearer|gcs)\s+)?[^\s,;&"'<>{}\[\]]+)""",
+    re.IGNORECASE,
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _masked_value(match: re.Match[str]) -> str:
+    value = match["value"]
+    quote = value[:2] if value.startswith('\\"') else value[:1] if value[:1] in "\"'" else ""
+    return f"{match['key']}{quote}{_MASK}{quote}"
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def scrub(text: str) -> str:
-    """Mask digit runs that could be a card number (12-19 digits, spaces or dashes allowed) in provider text."""
-    return _CARD_LIKE.sub("***", text)
+    """Provider text made fit for an event: credentials (``Basic``/``Bearer`` values, Worldline ``v1HMAC``/
+    ``v1Client`` values, the values of secret-looking keys) and card-like digit runs (12-19 digits, spaces or
+    dashes allowed) masked, control characters escaped, at most ``MAX_MESSAGE`` characters."""
+    text = text[:_SCAN_LIMIT]
+    text = _AUTH_SCHEME.sub(rf"\1\2{_MASK}", text)
+    text = _GCS.sub(rf"\1:{_MASK}", text)
+    text = _KEY_VALUE.sub(_masked_value, text)
+    text = _CONTROL.sub(_escaped, _CARD_LIKE.sub(_MASK, text))
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
 class ProviderError(Exception):
-    """A provider refused or failed a call. The message never holds a secret or a request body; provider
-    text that quotes a card number is masked on the way in."""
+    """A provider refused or failed a call. The message never holds a secret or a request body: provider text
+    is scrubbed on the way in, and again whenever ``message`` is replaced.
+
+    ``counts_for_breaker`` is False when the failure says nothing about the provider account's health (a host
+    the command chose failed): the circuit breaker then counts the call neither as success nor as failure."""
 
     def __init__(
         self,
@@ -30,16 +67,26 @@ class ProviderError(Exception):
         provider_code: str | None = None,
         field: str | None = None,
         request_id: str | None = None,
+        counts_for_breaker: bool = True,
     ) -> None:
-        message = scrub(message)
-        super().__init__(message)
-        self.code = code
+        super().__init__()
         self.message = message
+        self.code = code
         self.retryable = retryable
         self.provider_status = provider_status
         self.provider_code = provider_code
         self.field = field
         self.request_id = request_id
+        self.counts_for_breaker = counts_for_breaker
+
+    @property
+    def message(self) -> str:
+        return self._message
+
+    @message.setter
+    def message(self, text: str) -> None:
+        self._message = scrub(text)
+        self.args = (self._message,)
 
     def to_error_info(self) -> ErrorInfo:
         return ErrorInfo(

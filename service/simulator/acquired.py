@@ -61,8 +61,8 @@ def _invalid(instance: str, problem: wire.InvalidParameterError) -> web.Response
     return _error(400, instance, [{"parameter": problem.parameter, "reason": problem.reason}])
 
 
-def error_for_status(status: int) -> web.Response:
-    invalid = [{"parameter": "transaction.amount", "reason": "simulated 400"}] if status == 400 else None
+def error_for_status(status: int, message: str | None = None) -> web.Response:
+    invalid = [{"parameter": "transaction.amount", "reason": message or "simulated 400"}] if status == 400 else None
     return _error(status, "/v1/payment-sessions", invalid)
 
 

@@ -54,12 +54,12 @@ def _error(
     return web.json_response({"result": "ERROR", "error": error}, status=status)
 
 
-def error_for_status(status: int) -> web.Response:
+def error_for_status(status: int, message: str | None = None) -> web.Response:
     """A triggered status fault as MPGS would spell it."""
     if status == 400:
-        return _error(400, "INVALID_REQUEST", "simulated 400", "order.amount", "INVALID")
+        return _error(400, "INVALID_REQUEST", message or "simulated 400", "order.amount", "INVALID")
     cause = _CAUSES.get(status) or ("SERVER_BUSY" if status in (429, 503) else "SERVER_FAILED")
-    return _error(status, cause, f"simulated {status}")
+    return _error(status, cause, message or f"simulated {status}")
 
 
 def _refused(refusal: Refusal) -> web.Response:

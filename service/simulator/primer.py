@@ -2,6 +2,8 @@
 
 Spelled out independently of the adapter's wire module, so a wrong field name fails here as in production.
 Faults: the magic amounts of ``triggers.FAULTS_BY_AMOUNT`` on ``amount`` (POST and PATCH).
+Large replies: ``metadata`` ``{"sim_reply_bytes": N}`` pads a 200 reply to about N bytes (a ``simulatorPadding``
+field) and sends it chunked, a little at a time.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import msgspec
 from aiohttp import web
 from msgspec import UNSET, Struct, UnsetType
 
-from service.simulator.state import SimulatorState, apply_fault
+from service.simulator.state import SimulatorState, apply_fault, send_in_chunks
 from service.simulator.triggers import fault_for_amount
 
 PROVIDER = "primer"
 SUPPORTED_VERSIONS = {"2.1", "2.2", "2.3", "2.4"}
+REPLY_BYTES_KEY = "sim_reply_bytes"  # metadata key: pad the reply to about this many bytes
 STATE_KEY = web.AppKey("primer_state", SimulatorState)
 
 
@@ -91,8 +94,8 @@ _IDS = {
 }
 
 
-def error_for_status(status: int) -> web.Response:
-    return _error(status, _IDS.get(status, "InternalServerError"), f"simulated {status}")
+def error_for_status(status: int, message: str | None = None) -> web.Response:
+    return _error(status, _IDS.get(status, "InternalServerError"), message or f"simulated {status}")
 
 
 def _invalid(path: str, description: str) -> web.Response:
@@ -179,7 +182,21 @@ async def _handle(request: web.Request, operation: str) -> web.StreamResponse:
     if key is not None and response.status == 200:
         state.idempotency[f"{PROVIDER}:{key}"] = True
     state.record(PROVIDER, operation, response.status, key)
+    size = _reply_bytes(body)
+    if size and response.status == 200 and isinstance(response.body, bytes):
+        return await send_in_chunks(request, 200, _padded(response.body, size))
     return response
+
+
+def _reply_bytes(body: _Body) -> int:
+    size = body.metadata.get(REPLY_BYTES_KEY) if isinstance(body.metadata, dict) else None
+    return size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else 0
+
+
+def _padded(reply: bytes, size: int) -> bytes:
+    fields = msgspec.json.decode(reply)
+    fields["simulatorPadding"] = "x" * max(0, size - len(reply))
+    return msgspec.json.encode(fields)
 
 
 def _create(state: SimulatorState, body: _Body) -> web.Response:

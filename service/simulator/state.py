@@ -44,7 +44,19 @@ class SimulatorState:
         self.outages.clear()
 
 
-ErrorBody = Callable[[int], web.Response]
+ErrorBody = Callable[[int, str | None], web.Response]  # (status, message or None for the default)
+_TRANSPORT_HEADERS = frozenset({"host", "user-agent", "accept-encoding", "content-length", "connection"})
+_CREDENTIAL_HEADERS = ("authorization", "x-api-key")
+
+
+async def echoed_request(request: web.Request) -> str:
+    """The request quoted back as a reflecting WAF or a chatty API does: method, path, headers and body.
+    Credentials come first (so the service's cap on message length cannot hide a leak) and transport headers
+    are left out to keep it short. The service must redact every credential in it."""
+    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _TRANSPORT_HEADERS]
+    headers.sort(key=lambda header: header[0].lower() not in _CREDENTIAL_HEADERS)
+    body = (await request.read()).decode("utf-8", "replace")
+    return f"{request.method} {request.path_qs} {'; '.join(f'{k}: {v}' for k, v in headers)} {body}"
 
 
 async def apply_fault(
@@ -62,7 +74,22 @@ async def apply_fault(
         raise ConnectionResetError("simulated connection reset")
     if fault.html:
         return web.Response(status=fault.status, body=HTML_ERROR_PAGE, content_type="text/html")
-    return error_body(fault.status)
+    return error_body(fault.status, await echoed_request(request) if fault.echo else None)
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+async def send_in_chunks(
+    request: web.Request, status: int, body: bytes, *, chunk: int = 4096, pause: float = 0.001
+) -> web.StreamResponse:
+    """``body`` as a JSON reply in chunked transfer encoding, a little at a time with pauses: a large reply that
+    reaches the client in pieces, as real ones do over a network."""
+    stream = web.StreamResponse(status=status, headers={"Content-Type": "application/json"})
+    stream.enable_chunked_encoding()
+    await stream.prepare(request)
+    for start in range(0, len(body), chunk):
+        await stream.write(body[start : start + chunk])
+        await asyncio.sleep(pause)
+    await stream.write_eof()
+    return stream

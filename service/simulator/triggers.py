@@ -2,6 +2,8 @@
 
 For providers whose calls carry an amount, the amount in minor units selects the fault (400.00 gives an
 HTTP 400, and so on). Providers without an amount use the trigger words documented in their module.
+``40001`` / ``sim-echo`` answers 400 with an error message that quotes the request back, credentials included,
+as a reflecting WAF does: the service must redact them.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ class Fault(Struct, frozen=True):
     kind: Literal["status", "hang", "garbage", "reset"]
     status: int = 200
     html: bool = False  # the error body is an HTML page (a CDN or load balancer), not the provider's JSON
+    echo: bool = False  # the error message quotes the request back, credentials included (a reflecting WAF)
 
 
 FAULTS_BY_AMOUNT: dict[int, Fault] = {
     40000: Fault("status", 400),
+    40001: Fault("status", 400, echo=True),
     40100: Fault("status", 401),
     40300: Fault("status", 403, html=True),
     40400: Fault("status", 404),
@@ -34,6 +38,7 @@ FAULTS_BY_AMOUNT: dict[int, Fault] = {
 
 FAULTS_BY_WORD: dict[str, Fault] = {
     "sim-400": FAULTS_BY_AMOUNT[40000],
+    "sim-echo": FAULTS_BY_AMOUNT[40001],
     "sim-401": FAULTS_BY_AMOUNT[40100],
     "sim-403": FAULTS_BY_AMOUNT[40300],
     "sim-404": FAULTS_BY_AMOUNT[40400],

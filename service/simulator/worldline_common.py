@@ -57,9 +57,9 @@ def error(status: int, code: str, error_id: str, message: str, property_name: st
     return web.json_response({"errorId": str(uuid.uuid4()), "errors": [item]}, status=status)
 
 
-def error_for_status(status: int, property_name: str | None = None) -> web.Response:
+def error_for_status(status: int, property_name: str | None = None, message: str | None = None) -> web.Response:
     code, error_id = _CODES.get(status, ("9999", "UNKNOWN_SERVER_ERROR"))
-    return error(status, code, error_id, f"simulated {status}", property_name)
+    return error(status, code, error_id, message or f"simulated {status}", property_name)
 
 
 def in_progress() -> web.Response:
@@ -187,8 +187,8 @@ def _first_in_progress(state: SimulatorState, scope: str, key: str | None) -> bo
     return True
 
 
-def _fault_error(status: int, property_name: str) -> web.Response:
-    return error_for_status(status, property_name if status == 400 else None)
+def _fault_error(status: int, message: str | None, *, property_name: str) -> web.Response:
+    return error_for_status(status, property_name if status == 400 else None, message)
 
 
 async def serve(

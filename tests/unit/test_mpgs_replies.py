@@ -192,4 +192,4 @@ def test_error_without_json_names_the_status_only() -> None:
 
 
 def test_long_explanation_is_truncated() -> None:
-    assert len(transformers.parse_error(400, mpgs_error("INVALID_REQUEST", explanation="x" * 5000)).message) == 500
+    assert len(transformers.parse_error(400, mpgs_error("INVALID_REQUEST", explanation="x" * 5000)).message) == 300

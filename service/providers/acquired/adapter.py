@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import re
 
 from contracts.commands import CreateAcquiredSession, UpdateAcquiredSession
 from contracts.events import AcquiredSession
@@ -10,11 +10,13 @@ from service.ports import Clock
 from service.providers.acquired import errors, login, transformers
 from service.providers.acquired.auth import TokenCache
 from service.providers.http import HttpReply, ProviderHttp
+from service.providers.paths import segment
 from service.settings import AcquiredAccount
 
 LOGIN_PATH = "/v1/login"
 SESSIONS_PATH = "/v1/payment-sessions"
 _JSON = {"Content-Type": "application/json", "Accept": "application/json"}
+SESSION_ID = re.compile(r"[0-9A-Fa-f-]{1,64}")  # Acquired session ids are UUIDs
 
 
 class AcquiredProvider:
@@ -37,6 +39,7 @@ class AcquiredProvider:
             headers=_JSON,
             body=login.login_body(self._account.app_id, app_key),
             timeout=self._account.timeout,
+            secrets=(app_key,),
         )
         if not reply.ok:
             raise login.parse_login_error(reply.status, reply.body, secrets=(app_key,))
@@ -59,6 +62,7 @@ class AcquiredProvider:
             headers=self._headers(token),
             body=body,
             timeout=self._account.timeout,
+            secrets=(self._account.app_key.reveal(), token),
         )
 
     async def _send(self, operation: str, method: str, url: str, body: bytes) -> HttpReply:
@@ -79,6 +83,7 @@ class AcquiredProvider:
 
     async def update(self, command: UpdateAcquiredSession) -> AcquiredSession:
         body = transformers.update_body(command)
-        url = f"{self._sessions_url}/{quote(command.session_id, safe='')}"
+        session_id = segment(command.session_id, "session_id", SESSION_ID, provider=errors.PROVIDER)
+        url = f"{self._sessions_url}/{session_id}"
         reply = await self._send("update", "PUT", url, body)
         return transformers.parse_updated(reply.status, reply.body, command.session_id)

@@ -48,6 +48,5 @@ def parse_login_error(status: int, body: bytes, *, secrets: Iterable[str]) -> Pr
     for secret in secrets:
         if secret:
             message = message.replace(secret, "***")
-    error.message = message
-    error.args = (message,)
+    error.message = message  # scrubbed again by ProviderError
     return error

@@ -10,14 +10,19 @@ behind is unused and expires by itself (MPGS has no idempotency key, so a retry 
 from __future__ import annotations
 
 import base64
+import re
 from urllib.parse import quote
 
 from contracts.commands import CreateMpgsSession, UpdateMpgsSession
 from contracts.events import MpgsSession
 from service.ports import Clock
+from service.providers.base import malformed_reply
 from service.providers.http import HttpReply, ProviderHttp
 from service.providers.mpgs import transformers
+from service.providers.paths import segment
 from service.settings import MpgsAccount
+
+SESSION_ID = re.compile(r"[A-Za-z0-9]{1,64}")  # MPGS session ids: SESSION0002... (letters and digits)
 
 
 class MpgsProvider:
@@ -25,7 +30,7 @@ class MpgsProvider:
         self._account = account
         self._http = http
         self._clock = clock
-        merchant = quote(account.merchant_id, safe="")
+        merchant = quote(account.merchant_id, safe="")  # one path segment: checked by the settings
         self._url = f"{account.base_url.rstrip('/')}/api/rest/version/{account.api_version}/merchant/{merchant}/session"
 
     def _headers(self, *, body: bool) -> dict[str, str]:
@@ -39,7 +44,14 @@ class MpgsProvider:
         return headers
 
     def _session_url(self, session_id: str) -> str:
-        return f"{self._url}/{quote(session_id, safe='')}"
+        """``…/session/{id}`` for a command's session id; refused before any request unless an MPGS id."""
+        return f"{self._url}/{segment(session_id, 'session_id', SESSION_ID, provider=transformers.PROVIDER)}"
+
+    def _created_url(self, reply: HttpReply, session_id: str) -> str:
+        """``…/session/{id}`` for the id MPGS just gave: one that is no MPGS id is a malformed reply."""
+        if not SESSION_ID.fullmatch(session_id):
+            raise malformed_reply(transformers.PROVIDER, reply.status, "a session.id that is not an MPGS id")
+        return f"{self._url}/{session_id}"
 
     async def _send(self, operation: str, method: str, url: str, body: bytes | None = None) -> HttpReply:
         reply = await self._http.send(
@@ -50,6 +62,7 @@ class MpgsProvider:
             headers=self._headers(body=body is not None),
             body=body,
             timeout=self._account.timeout,
+            secrets=(self._account.api_password.reveal(),),
         )
         if not reply.ok:
             raise transformers.parse_error(reply.status, reply.body)
@@ -67,10 +80,11 @@ class MpgsProvider:
     async def create(self, command: CreateMpgsSession) -> MpgsSession:
         create_body = transformers.create_body(command)  # refuses an amount without currency before any call
         order_body = transformers.create_order_body(command)
-        created = self._session(await self._send("create", "POST", self._url, create_body))
+        created_reply = await self._send("create", "POST", self._url, create_body)
+        created = self._session(created_reply)
         if order_body is None:
             return created
-        reply = await self._send("update", "PUT", self._session_url(created.id), order_body)
+        reply = await self._send("update", "PUT", self._created_url(created_reply, created.id), order_body)
         return transformers.merge_created(created, self._session(reply))
 
     async def update(self, command: UpdateMpgsSession) -> MpgsSession:

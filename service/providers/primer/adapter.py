@@ -8,6 +8,7 @@ from service.providers.base import idempotency_key
 from service.providers.http import ProviderHttp
 from service.providers.primer import transformers
 from service.settings import PrimerAccount
+from service.tenancy import scoped_id
 
 PATH = "/client-session"
 MAX_KEY_ROTATIONS = 5
@@ -27,6 +28,9 @@ class PrimerProvider:
             "Accept": "application/json",
         }
 
+    def _secrets(self) -> tuple[str]:
+        return (self._account.api_key.reveal(),)
+
     async def create(self, command: CreatePrimerSession) -> PrimerSession:
         """POST with an idempotency key derived from the command id, the same on every retry.
 
@@ -36,10 +40,11 @@ class PrimerProvider:
         """
         body = transformers.create_body(command)
         for attempt in range(MAX_KEY_ROTATIONS + 1):
-            headers = {**self._headers(), "X-Idempotency-Key": idempotency_key(command.command_id, attempt)}
+            key = idempotency_key(scoped_id(command.account, command.command_id), attempt)
+            headers = {**self._headers(), "X-Idempotency-Key": key}
             reply = await self._http.send(
                 transformers.PROVIDER, "create", "POST", self._url,
-                headers=headers, body=body, timeout=self._account.timeout,
+                headers=headers, body=body, timeout=self._account.timeout, secrets=self._secrets(),
             )  # fmt: skip
             if reply.ok:
                 return transformers.parse_session(reply.status, reply.body)
@@ -57,6 +62,7 @@ class PrimerProvider:
             headers=self._headers(),
             body=transformers.update_body(command),
             timeout=self._account.timeout,
+            secrets=self._secrets(),
         )
         if not reply.ok:
             raise transformers.parse_error(reply.status, reply.body)

@@ -11,12 +11,13 @@ from contracts.commands import (
 )
 from contracts.events import ApplePaySession, WorldlineSession
 from service.ports import Clock
-from service.providers.base import unsupported
+from service.providers.base import ProviderError, unsupported
 from service.providers.http import HttpReply, ProviderHttp
 from service.providers.worldline import applepay, signing, transformers
 from service.providers.worldline.server_api import JSON, WorldlineServerApi
 from service.providers.worldline.urls import check_validation_url, parse_hosts, shipped_apple_hosts
 from service.settings import WorldlineAccount
+from service.tenancy import scoped_id
 
 
 class WorldlineProvider:
@@ -28,7 +29,9 @@ class WorldlineProvider:
 
     async def create(self, command: CreateWorldlineSession) -> WorldlineSession:
         body = transformers.create_body(command)
-        reply = await self._api.post(transformers.PROVIDER, "sessions", body, command_id=command.command_id)
+        reply = await self._api.post(
+            transformers.PROVIDER, "sessions", body, command_id=scoped_id(command.account, command.command_id)
+        )
         if not reply.ok:
             raise transformers.parse_error(reply.status, reply.body, redact=command.options.tokens)
         return transformers.parse_session(reply.status, reply.body, self._clock.now())
@@ -55,9 +58,19 @@ class ApplePayProvider:
         body = applepay.create_body(options, validation_url)
         if target is None:
             resource = f"products/{applepay.APPLE_PAY_PRODUCT}/sessions"
-            reply = await self._api.post(applepay.PROVIDER, resource, body, command_id=command.command_id)
-        else:
-            reply = await self._client_api_post(target, body, command.command_id)
+            reply = await self._api.post(
+                applepay.PROVIDER, resource, body, command_id=scoped_id(command.account, command.command_id)
+            )
+            return self._session(reply)
+        try:
+            return self._session(
+                await self._client_api_post(target, body, scoped_id(command.account, command.command_id))
+            )
+        except ProviderError as exc:
+            exc.counts_for_breaker = False  # the command chose this host: its faults are not the account's
+            raise
+
+    def _session(self, reply: HttpReply) -> ApplePaySession:
         if not reply.ok:
             raise transformers.parse_error(reply.status, reply.body, provider=applepay.PROVIDER)
         return applepay.parse_session(reply.status, reply.body, self._clock.now())
@@ -71,7 +84,14 @@ class ApplePayProvider:
             "X-GCS-Idempotence-Key": signing.idempotence_key(command_id),
         }
         return await self._http.send(
-            applepay.PROVIDER, "create", "POST", target.url, headers=headers, body=body, timeout=self._api.timeout
+            applepay.PROVIDER,
+            "create",
+            "POST",
+            target.url,
+            headers=headers,
+            body=body,
+            timeout=self._api.timeout,
+            secrets=self._api.secrets,
         )
 
     async def update(self, command: UpdateApplePaySession) -> ApplePaySession:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime, timedelta
-from urllib.parse import quote
 
 import msgspec
 from msgspec import Struct
@@ -14,13 +13,15 @@ from contracts.commands import ApplePayCreateOptions
 from contracts.events import ApplePaySession
 from contracts.names import ErrorCode
 from service.providers.base import ProviderError, malformed_reply
+from service.providers.paths import segment
 from service.providers.worldline import wire
 from service.providers.worldline.urls import check_client_api_url
 
 PROVIDER = "worldline-applepay"
 APPLE_PAY_PRODUCT = "302"
 SESSION_LIFETIME = timedelta(minutes=5)  # Apple: a merchant session is single use and lives 5 minutes
-_TOKEN = re.compile(r"^[\x21-\x7e]{1,256}$")  # printable ASCII: it goes into a header and a path
+_TOKEN = re.compile(r"[\x21-\x7e]{1,256}")  # printable ASCII: the client session id goes into a header
+CUSTOMER_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")  # Worldline customer ids ("1234-a6601884..."): a path segment
 
 _encoder = msgspec.json.Encoder()
 _reply_decoder = msgspec.json.Decoder(wire.ApplePaySessionReply)
@@ -46,16 +47,16 @@ def client_api_target(options: ApplePayCreateOptions, base_url: str) -> ClientAp
     """The client API call when the command names a prior session (all three ids), else None (server API)."""
     if options.client_session_id is None or options.customer_id is None or options.client_api_url is None:
         return None
-    for field, value in (("client_session_id", options.client_session_id), ("customer_id", options.customer_id)):
-        if not _TOKEN.match(value):
-            raise ProviderError(
-                ErrorCode.INVALID_COMMAND,
-                f"options.{field} must be printable ASCII without spaces",
-                retryable=False,
-                field=f"options.{field}",
-            )
+    if not _TOKEN.fullmatch(options.client_session_id):  # fullmatch: "$" would let a final newline through
+        raise ProviderError(
+            ErrorCode.INVALID_COMMAND,
+            "options.client_session_id must be printable ASCII without spaces",
+            retryable=False,
+            field="options.client_session_id",
+        )
+    customer = segment(options.customer_id, "options.customer_id", CUSTOMER_ID, provider="worldline")
     client_api_url = check_client_api_url(options.client_api_url, base_url)
-    path = f"/v1/{quote(options.customer_id, safe='')}/products/{APPLE_PAY_PRODUCT}/sessions"
+    path = f"/v1/{customer}/products/{APPLE_PAY_PRODUCT}/sessions"
     return ClientApiTarget(url=client_api_url + path, authorization=f"GCS v1Client:{options.client_session_id}")
 
 

@@ -20,7 +20,7 @@ class WorldlineServerApi:
         self._http = http
         self._clock = clock
         self._base_url = account.base_url.rstrip("/")
-        self._merchant = quote(account.merchant_id, safe="")
+        self._merchant = quote(account.merchant_id, safe="")  # one path segment: checked by the settings
         self._meta_info = signing.server_meta_info(account.integrator)
 
     @property
@@ -30,6 +30,11 @@ class WorldlineServerApi:
     @property
     def timeout(self) -> float:
         return self._account.timeout
+
+    @property
+    def secrets(self) -> tuple[str]:
+        """The account's configured secrets, for redaction from error bodies."""
+        return (self._account.secret_api_key.reveal(),)
 
     def _headers(self, target: str, command_id: str) -> dict[str, str]:
         headers = {
@@ -55,4 +60,5 @@ class WorldlineServerApi:
             headers=self._headers(target, command_id),
             body=body,
             timeout=self._account.timeout,
+            secrets=self.secrets,
         )
