@@ -69,6 +69,9 @@ class ErrorInfo(Struct, frozen=True, kw_only=True):
     provider_status: int | None = None
     provider_code: str | None = None
     field: str | None = None
+    # The provider's own reference of the failed call, to quote to its support: Worldline errorId, MPGS
+    # supportCode, Primer diagnosticsId.
+    provider_reference: str | None = None
 
 
 class _EventBase(Struct, tag_field="type", frozen=True, kw_only=True):

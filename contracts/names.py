@@ -45,6 +45,7 @@ class ErrorCode(StrEnum):
     EXPIRED = "expired"  # the command is older than the configured max age
     PROVIDER_ERROR = "provider_error"  # the provider answered something we cannot interpret
     FORBIDDEN = "forbidden"  # the publishing AMQP user may not send commands for the account
+    MISCONFIGURED = "misconfigured"  # our configuration for the provider is wrong (e.g. a retired API version)
 
 
 class Topology(msgspec.Struct, frozen=True, kw_only=True):

@@ -155,6 +155,7 @@ class CommandConsumer:
             "command",
             outcome=label,
             error_code=outcome.error_code,
+            provider_reference=outcome.provider_reference,
             reason=outcome.reason if isinstance(outcome, Reject) else None,
             attempt=int_header(delivery.headers, ATTEMPTS_HEADER),
             duration_ms=round(elapsed * 1000, 1),

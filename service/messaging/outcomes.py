@@ -25,6 +25,10 @@ class Answer(Struct, frozen=True, kw_only=True):
     def error_code(self) -> str | None:
         return self.event.error.code if isinstance(self.event, SessionFailed) else None
 
+    @property
+    def provider_reference(self) -> str | None:
+        return self.event.error.provider_reference if isinstance(self.event, SessionFailed) else None
+
 
 class Retry(Struct, frozen=True, kw_only=True):
     """Park the command in the retry queue of ``delay`` with ``headers`` added, then ack. The TTL queue
@@ -35,6 +39,7 @@ class Retry(Struct, frozen=True, kw_only=True):
     headers: dict[str, Any]
     label: str  # retry_in_<delay>s, deferred or parked
     error_code: str | None = None
+    provider_reference: str | None = None  # the provider's reference of the failed attempt
 
 
 class Reject(Struct, frozen=True, kw_only=True):
@@ -42,6 +47,7 @@ class Reject(Struct, frozen=True, kw_only=True):
 
     reason: str
     error_code: str | None = None
+    provider_reference: str | None = None
 
 
 Outcome = Answer | Retry | Reject

@@ -157,7 +157,9 @@ class Pipeline:
         await self._store.extend(key, token, delay + self._settings.idempotency.lease)
         headers = {ATTEMPTS_HEADER: later.attempts, LEASE_HEADER: token}
         label = f"retry_in_{delay:g}s"
-        return Retry(command_type=command_type, delay=delay, headers=headers, label=label, error_code=later.error.code)
+        error = later.error
+        return Retry(command_type=command_type, delay=delay, headers=headers, label=label, error_code=error.code,
+                     provider_reference=error.provider_reference)  # fmt: skip
 
     def _defer(self, delivery: Delivery, command_type: CommandType) -> Retry | Reject:
         """Another replica is on it: look again after ``busy_delay``; never call the provider twice."""

@@ -76,7 +76,7 @@ class ProviderError(Exception):
         self.provider_status = provider_status
         self.provider_code = provider_code
         self.field = field
-        self.request_id = request_id
+        self.request_id = scrub(request_id)[:128] if request_id else None  # provider text: bounded and scrubbed
         self.counts_for_breaker = counts_for_breaker
 
     @property
@@ -96,6 +96,7 @@ class ProviderError(Exception):
             provider_status=self.provider_status,
             provider_code=self.provider_code,
             field=self.field,
+            provider_reference=self.request_id,
         )
 
     def __repr__(self) -> str:

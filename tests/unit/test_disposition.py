@@ -11,10 +11,12 @@ import msgspec
 import pytest
 
 from contracts.events import SessionCreated, SessionFailed
+from contracts.names import ErrorCode
 from service.messaging.delivery import ATTEMPTS_HEADER, DEFERRALS_HEADER, LEASE_HEADER, Delivery
 from service.messaging.disposition import ACTIONS, REASON_HEADER, Action
 from service.messaging.outcomes import Answer, Reject, Retry
 from service.messaging.publisher import DROPPED_HEADERS
+from service.providers.base import ProviderError
 from tests.unit.fakes import FakeSettlement, bootstrap_test_app, provider_down
 
 
@@ -220,3 +222,14 @@ async def test_a_failed_invalid_command_with_a_hostile_account_gets_its_own_name
     await app.deliver(_delivery(_command(account="shop x", currency="eur")))
     label, _ = await app.deliver(_delivery(_command()))
     assert label == "session.created"
+
+
+async def test_the_providers_reference_reaches_the_event() -> None:
+    app = bootstrap_test_app()
+    refusal = ProviderError(ErrorCode.VALIDATION_FAILED, "bad amount", retryable=False, request_id="diag-42")
+    app.provider.failures["cmd-1"] = refusal
+    label, processed = await app.deliver(_delivery(_command()))
+    (event,) = app.publisher.events()
+    assert label == "session.failed" and isinstance(event, SessionFailed)
+    assert event.error.provider_reference == "diag-42"
+    assert isinstance(processed.outcome, Answer) and processed.outcome.provider_reference == "diag-42"

@@ -138,6 +138,7 @@ def test_a_secret_echoed_in_a_json_error_is_gone_once_decoded(secret: str, other
 
 @given(user=st.text(TOKEN_CHARS, min_size=1, max_size=20), password=any_secret, token=tokens)
 def test_request_credentials_cover_basic_parts_and_bearer_tokens(user: str, password: str, token: str) -> None:
+    assume("application/json" not in (token, password))  # a credential equal to the Accept value is masked, rightly
     basic = base64.b64encode(f"{user}:{password}".encode()).decode()
     headers = {"Authorization": f"Basic {basic}", "X-Access-Token": f"Bearer {token}", "Accept": "application/json"}
     found = request_credentials(headers)
