@@ -14,9 +14,9 @@ from typing import Any, Final, Literal
 
 from msgspec import Struct
 
-from contracts.commands import CreateSession, UpdateSession, provider_of
-from contracts.events import ErrorInfo, Event, SessionCreated, SessionFailed, SessionUpdated
-from contracts.names import ErrorCode, EventType
+from contracts.commands import Command, CreateCommand, command_type_of, provider_of
+from contracts.events import ErrorInfo, Event, Session, SessionCreated, SessionFailed, SessionUpdated
+from contracts.names import CommandType, ErrorCode, EventType
 from service.breaker import CircuitBreaker
 from service.ports import AnyProvider, Clock
 from service.providers.base import ProviderError
@@ -25,7 +25,12 @@ from service.tenancy import account_scope, scoped_id
 
 EVENT_NAMESPACE: Final = uuid.UUID("6f1d6e2a-6d1c-4c0a-9a53-2f8f3f1c9b71")
 
-Operation = Literal["create", "update"]
+Operation = Literal["create", "update"]  # SessionFailed.operation
+
+
+def operation_of(command_type: CommandType) -> Operation:
+    """For what has no command class yet (an invalid command): its routing key says which operation it was."""
+    return "create" if command_type is CommandType.CREATE else "update"
 
 
 class Completed(Struct, frozen=True):
@@ -57,8 +62,9 @@ class SessionHandlers:
     def breakers(self) -> Mapping[tuple[str, str], CircuitBreaker]:
         return self._breakers
 
-    async def handle(self, operation: Operation, command: CreateSession | UpdateSession, attempts_made: int) -> Outcome:
-        """Create or update a session at the command's provider."""
+    async def handle(self, command: Command, attempts_made: int) -> Outcome:
+        """Create or update a session at the command's provider: the command's class says which."""
+        operation = operation_of(command_type_of(command))
         key = (command.account, provider_of(command))
         adapter = self._providers.get(key)
         if adapter is None:
@@ -75,22 +81,21 @@ class SessionHandlers:
             return Completed(self._failed(operation, envelope_of(command), error))
         attempts = attempts_made + 1
         try:
-            session = await self._call(operation, command, adapter, self._breakers[key])
+            session = await self._call(command, adapter, self._breakers[key])
         except ProviderError as exc:
             if exc.retryable and attempts < self._settings.retry.max_attempts:
                 return RetryLater(exc.to_error_info(), attempts)
             return Completed(self._failed(operation, envelope_of(command), exc.to_error_info(), attempts))
-        event_type = EventType.CREATED if operation == "create" else EventType.UPDATED
-        event_class = SessionCreated if operation == "create" else SessionUpdated
+        event_class = SessionCreated if isinstance(command, CreateCommand) else SessionUpdated
         event = event_class(
-            event_id=event_id_for(scoped_id(command.account, command.command_id), event_type),
+            event_id=event_id_for(scoped_id(command.account, command.command_id), EventType(_tag(event_class))),
             occurred_at=self._clock.now(),
             session=session,
             **envelope_of(command),
         )
         return Completed(event)
 
-    async def _call(self, operation: Operation, command: Any, adapter: AnyProvider, breaker: CircuitBreaker) -> Any:
+    async def _call(self, command: Command, adapter: AnyProvider, breaker: CircuitBreaker) -> Session:
         if not breaker.allow():
             raise ProviderError(
                 ErrorCode.PROVIDER_UNAVAILABLE,
@@ -99,7 +104,11 @@ class SessionHandlers:
             )
         try:
             async with asyncio.timeout(self._settings.commands.deadline):
-                session = await (adapter.create(command) if operation == "create" else adapter.update(command))
+                match command:
+                    case CreateCommand():
+                        session = await adapter.create(command)
+                    case _:
+                        session = await adapter.update(command)
         except TimeoutError:
             breaker.failed()
             raise ProviderError(
@@ -119,7 +128,7 @@ class SessionHandlers:
         breaker.succeeded()
         return session
 
-    def _expired(self, command: CreateSession | UpdateSession) -> bool:
+    def _expired(self, command: Command) -> bool:
         max_age = self._settings.commands.max_age
         if max_age is None or command.issued_at is None:
             return False
@@ -175,7 +184,7 @@ class SessionHandlers:
         )
 
 
-def envelope_of(command: CreateSession | UpdateSession) -> dict[str, Any]:
+def envelope_of(command: Command) -> dict[str, Any]:
     """The command's identity, copied onto every event about it."""
     order_id = command.order_id if isinstance(command.order_id, str) else None
     return {
@@ -185,3 +194,9 @@ def envelope_of(command: CreateSession | UpdateSession) -> dict[str, Any]:
         "account": command.account,
         "order_id": order_id,
     }
+
+
+def _tag(event_class: type[Event]) -> str:
+    tag = event_class.__struct_config__.tag
+    assert isinstance(tag, str)
+    return tag

@@ -23,7 +23,7 @@ from contracts.codec import decode_event, encode
 from contracts.commands import provider_of
 from contracts.events import Event
 from contracts.names import CommandType
-from service.handlers import Completed, Operation, RetryLater, SessionHandlers, envelope_of
+from service.handlers import Completed, Operation, RetryLater, SessionHandlers, envelope_of, operation_of
 from service.handlers import Outcome as HandlerOutcome
 from service.idempotency.records import Busy, Claimed, Done, StoreUnavailable, fingerprint
 from service.messaging.delivery import (
@@ -84,7 +84,7 @@ class Pipeline:
         return Processed(outcome=outcome, command_type=command_type, provider=provider)
 
     async def _decide(self, delivery: Delivery, intake: Accepted | Invalid) -> Outcome:
-        operation: Operation = "create" if intake.command_type is CommandType.CREATE else "update"
+        operation = operation_of(intake.command_type)
         if isinstance(intake, Invalid):
             envelope: Mapping[str, Any] = intake.envelope
             # Answered through the store too: a later valid payload under this id is a conflict, not a second
@@ -95,7 +95,7 @@ class Pipeline:
         else:
             envelope = envelope_of(intake.command)
             fingerprint_ = fingerprint(intake.command)
-            work = functools.partial(self._handlers.handle, operation, intake.command)
+            work = functools.partial(self._handlers.handle, intake.command)
 
         account = account_scope(envelope.get("account"))
         if not self._tenancy.may_publish(account, delivery.user_id):
