@@ -85,6 +85,8 @@ class SessionHandlers:
         except ProviderError as exc:
             if exc.retryable and attempts < self._settings.retry.max_attempts:
                 return RetryLater(exc.to_error_info(), attempts)
+            if exc.code is ErrorCode.INVALID_COMMAND:  # the adapter refused it before any request
+                attempts = attempts_made
             return Completed(self._failed(operation, envelope_of(command), exc.to_error_info(), attempts))
         event_class = SessionCreated if isinstance(command, CreateCommand) else SessionUpdated
         event = event_class(

@@ -63,10 +63,17 @@ class WorldlineAccount(ProviderAccount, frozen=True, kw_only=True):
     secret_api_key: Secret
     integrator: str = "payment-sessions"
     applepay_domains: list[str] | None = None  # overrides the shipped Apple host list
+    # Hosts an Apple Pay command's client_api_url may name (https, port 443): exact names, or "*.<domain>" for
+    # any host under <domain>. None: the hosts Worldline documents (providers/worldline/client_api_hosts.txt).
+    # The origin of base_url is always allowed.
+    client_api_hosts: list[str] | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_segment("merchant_id", self.merchant_id)
+        for host in self.client_api_hosts or ():
+            if not re.fullmatch(r"(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+", host.strip().lower()):
+                raise ValueError(f"client_api_hosts: {host!r} is not a host name or *.<domain>")
 
 
 class MpgsAccount(ProviderAccount, frozen=True, kw_only=True):

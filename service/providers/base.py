@@ -50,6 +50,15 @@ def scrub(text: str) -> str:
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
+_REFERENCE = re.compile(r"[A-Za-z0-9._:/#@+=-]{1,128}")
+
+
+def _reference(text: str | None) -> str | None:
+    """A provider's support reference as events may carry it: an id, 1-128 characters of an id's alphabet (so
+    neither a secret pattern nor a sentence); anything else is not a reference and is dropped."""
+    return text if text is not None and _REFERENCE.fullmatch(text) else None
+
+
 class ProviderError(Exception):
     """A provider refused or failed a call. The message never holds a secret or a request body: provider text
     is scrubbed on the way in, and again whenever ``message`` is replaced.
@@ -76,7 +85,7 @@ class ProviderError(Exception):
         self.provider_status = provider_status
         self.provider_code = provider_code
         self.field = field
-        self.request_id = scrub(request_id)[:128] if request_id else None  # provider text: bounded and scrubbed
+        self.request_id = _reference(request_id)
         self.counts_for_breaker = counts_for_breaker
 
     @property

@@ -8,8 +8,10 @@ Login checks ``app_id``/``app_key`` against every ``[accounts.*.acquired]`` tabl
 (default 3600; tests lower it to see the adapter refresh). Issued tokens live in ``state.extra["acquired_tokens"]``
 (token -> monotonic expiry): tests revoke them all by clearing that dict (the next session call answers 401).
 Session calls need ``Authorization: Bearer <valid token>`` (else 401); ``Company-Id`` and ``Mid``, when sent, must
-be UUIDs (else 400). Create answers 201 ``{"session_id": "<uuid>"}``; update answers 204 (Acquired's update reply
-is unconfirmed; the adapter accepts any 2xx). Every call is recorded as ``("acquired", "login" | "create" |
+be UUIDs (else 400). Create answers 201 ``{"session_id": "<uuid>"}`` (Acquired documents 201 for creations and
+its Magento module reads ``session_id``); update answers 200 ``{"status": "Success"}``, the reply Acquired
+documents for its other updates (its session update reply is not documented; the adapter accepts any 2xx).
+Errors carry Acquired's documented titles. Every call is recorded as ``("acquired", "login" | "create" |
 "update", status)``; a fault that is not a status records 0.
 
 Faults: ``transaction.amount`` whose minor-unit value is a key of ``triggers.FAULTS_BY_AMOUNT`` (400.00 gbp -> 400
@@ -27,21 +29,25 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
+from service.providers.acquired import PROVIDER
 from service.simulator import acquired_body as wire
+from service.simulator import acquired_checks as checks
 from service.simulator.state import SimulatorState, apply_fault
 from service.simulator.triggers import fault_for_amount
 
-PROVIDER = "acquired"
 TOKEN_TTL_KEY = "acquired_token_ttl"  # noqa: S105 - a state key, not a credential
 TOKENS_KEY = "acquired_tokens"
 DEFAULT_TOKEN_TTL = 3600
 STATE_KEY = web.AppKey("acquired_state", SimulatorState)
 
 _TYPES = {400: "validation", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict"}
-_TITLES = {
+_TITLES = {  # Acquired's "HTTP responses" page
     400: "Your request parameters did not pass our validation.",
     401: "Authentication with the API failed, please check your details and try again.",
-    404: "The requested resource could not be found.",
+    403: "You do not have access to the requested resource, please check your details and try again.",
+    404: "Unable to find the requested resource, please check your request and try again.",
+    409: "There was a conflict when trying to complete your request.",
+    500: "An error occurred, we are investigating the reason.",
 }
 
 
@@ -49,7 +55,7 @@ def _error(status: int, instance: str, invalid: list[dict[str, str]] | None = No
     body: dict[str, Any] = {
         "status": "error",
         "error_type": _TYPES.get(status, "too_many_requests" if status == 429 else "internal_server_error"),
-        "title": _TITLES.get(status, f"simulated {status}"),
+        "title": _TITLES.get(status, _TITLES[500] if status >= 500 else f"simulated {status}"),
         "instance": instance,
     }
     if invalid is not None:
@@ -128,7 +134,7 @@ def _update(session: dict[str, Any], body: wire.SessionBody) -> web.Response:
             session[name] = {**session[name], **value}
         else:
             session[name] = value
-    return web.Response(status=204)
+    return web.json_response({"status": "Success"}, status=200)
 
 
 async def _handle(request: web.Request, operation: str) -> web.StreamResponse:
@@ -143,15 +149,16 @@ async def _handle(request: web.Request, operation: str) -> web.StreamResponse:
         return refusal
     stored_currency = (session or {}).get("transaction", {}).get("currency")
     try:
-        body: wire.SessionBody = wire.decode(await request.read(), wire.SessionBody)
-        wire.validate(body, creating=operation == "create", stored_currency=stored_currency)
+        shape = wire.CreateBody if operation == "create" else wire.UpdateBody
+        body: wire.SessionBody = wire.decode(await request.read(), shape)
+        checks.validate(body, stored_currency=stored_currency)
     except wire.InvalidParameterError as problem:
         state.record(PROVIDER, operation, 400)
         return _invalid(request.path, problem)
     txn = body.transaction
     currency = txn.currency if isinstance(txn, wire.Transaction) and isinstance(txn.currency, str) else stored_currency
     amount = txn.amount if isinstance(txn, wire.Transaction) else None
-    fault = fault_for_amount(wire.minor_units(amount, currency or ""))
+    fault = fault_for_amount(checks.minor_units(amount, currency or ""))
     if fault is not None:
         state.record(PROVIDER, operation, fault.status if fault.kind == "status" else 0)
         return await apply_fault(fault, state, request, error_for_status)

@@ -1,6 +1,9 @@
-"""Acquired's payment-session body as the simulator reads it: its own spelling, strict like the real API.
+"""Acquired's payment-session bodies as the simulator reads them: its own spelling, strict like the real API.
 
-Written independently of ``service.providers.acquired.wire`` so a wrong field name in the adapter fails here.
+Written from Acquired's reference and the examples in ``tests/providers/acquired/``, independently of
+``service.providers.acquired.wire``, so a wrong field name in the adapter fails here. The update body is its own
+type: Acquired's "Update a session_id" lists only transaction, customer, tds, webhook_url and payment_methods.
+Value checks live in ``acquired_checks``.
 """
 
 from __future__ import annotations
@@ -12,19 +15,6 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
 
-# Acquired's reference lists these currencies (lower-case); only jpy has no decimals among them.
-CURRENCIES = frozenset(
-    ["aed", "aud", "cad", "chf", "cny", "dkk", "eur", "gbp", "hkd", "jpy", "mxn", "sek", "usd", "zar"]
-)
-ZERO_DECIMALS = frozenset({"jpy"})
-CHALLENGE_PREFERENCES = frozenset(
-    {"challenge_mandated", "challenge_preferred", "no_challenge_requested", "no_preference"}
-)
-PAYMENT_METHODS = frozenset({"card", "apple_pay", "google_pay"})
-
-_CURRENCY = re.compile(r"^[a-z]{3}$")
-_COUNTRY = re.compile(r"^[a-z]{2}$")
-
 
 class Transaction(Struct, forbid_unknown_fields=True):
     order_id: str | UnsetType = UNSET
@@ -32,9 +22,9 @@ class Transaction(Struct, forbid_unknown_fields=True):
     currency: str | UnsetType = UNSET
     capture: bool | UnsetType = UNSET
     moto: bool | UnsetType = UNSET
+    custom_data: str | UnsetType = UNSET
     custom1: str | UnsetType = UNSET
     custom2: str | UnsetType = UNSET
-    custom_data: str | UnsetType = UNSET
 
 
 class Tds(Struct, forbid_unknown_fields=True):
@@ -79,18 +69,31 @@ class Customer(Struct, forbid_unknown_fields=True):
     first_name: str | UnsetType = UNSET
     last_name: str | UnsetType = UNSET
     dob: str | UnsetType = UNSET
+    ip: str | UnsetType = UNSET
     custom_data: str | UnsetType = UNSET
     billing: Billing | UnsetType = UNSET
     shipping: Shipping | UnsetType = UNSET
 
 
-class SessionBody(Struct, forbid_unknown_fields=True):
+class UpdateBody(Struct, forbid_unknown_fields=True):
+    """``PUT /v1/payment-sessions/{session_id}``: the parameters to change."""
+
     transaction: Transaction | UnsetType = UNSET
-    tds: Tds | UnsetType = UNSET
     customer: Customer | UnsetType = UNSET
+    tds: Tds | UnsetType = UNSET
+    webhook_url: str | UnsetType = UNSET
+    payment_methods: list[str] | UnsetType = UNSET
+
+
+class CreateBody(UpdateBody, forbid_unknown_fields=True):
+    """``POST /v1/payment-sessions``: the update's parameters plus the create-only ones."""
+
     is_recurring: bool | UnsetType = UNSET
     save_card: bool | UnsetType = UNSET
-    payment_methods: list[str] | UnsetType = UNSET
+    company_domains: list[str] | UnsetType = UNSET
+
+
+SessionBody = UpdateBody | CreateBody
 
 
 class Login(Struct, forbid_unknown_fields=True):
@@ -128,65 +131,3 @@ def decode(body: bytes, type_: type[Any]) -> Any:
         if unknown:
             path = f"{path}.{unknown.group('name')}" if path else unknown.group("name")
         raise InvalidParameterError(path or "body", match.group("reason")) from None
-
-
-def decimals(currency: str) -> int:
-    return 0 if currency in ZERO_DECIMALS else 2
-
-
-def _check_amount(amount: Any, currency: str) -> None:
-    if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
-        raise InvalidParameterError("transaction.amount", "must be a number")
-    places = max(0, -int(amount.as_tuple().exponent)) if isinstance(amount, Decimal) else 0
-    if amount < 0 or places > decimals(currency):
-        raise InvalidParameterError(
-            "transaction.amount", f"must be a non-negative number with at most {decimals(currency)} decimals"
-        )
-
-
-def _check_transaction(txn: Transaction, *, creating: bool, stored_currency: str | None) -> None:
-    if creating:
-        for name in ("order_id", "amount", "currency"):
-            if getattr(txn, name) is UNSET:
-                raise InvalidParameterError(f"transaction.{name}", "is required")
-    if isinstance(txn.order_id, str) and not 2 <= len(txn.order_id) <= 50:
-        raise InvalidParameterError("transaction.order_id", "must be 2 to 50 characters")
-    if isinstance(txn.currency, str) and (not _CURRENCY.match(txn.currency) or txn.currency not in CURRENCIES):
-        raise InvalidParameterError("transaction.currency", "must be a supported lower-case ISO 4217 code")
-    currency = txn.currency if isinstance(txn.currency, str) else stored_currency
-    if txn.amount is not UNSET:
-        _check_amount(txn.amount, currency or "")
-
-
-def _check_address(address: Address | UnsetType, where: str) -> None:
-    country = address.country_code if isinstance(address, Address) else UNSET
-    if isinstance(country, str) and not _COUNTRY.match(country):
-        raise InvalidParameterError(
-            f"customer.{where}.address.country_code", "must be a lower-case ISO 3166-1 alpha-2 code"
-        )
-
-
-def validate(body: SessionBody, *, creating: bool, stored_currency: str | None = None) -> None:
-    """Raises ``InvalidParameterError`` for the first refused parameter."""
-    if isinstance(body.transaction, Transaction):
-        _check_transaction(body.transaction, creating=creating, stored_currency=stored_currency)
-    elif creating:
-        raise InvalidParameterError("transaction", "is required")
-    preference = body.tds.challenge_preference if isinstance(body.tds, Tds) else UNSET
-    if isinstance(preference, str) and preference not in CHALLENGE_PREFERENCES:
-        raise InvalidParameterError("tds.challenge_preference", "is not an allowed value")
-    if isinstance(body.payment_methods, list) and not set(body.payment_methods) <= PAYMENT_METHODS:
-        raise InvalidParameterError("payment_methods", "may hold only card, apple_pay and google_pay")
-    if isinstance(body.customer, Customer):
-        for where in ("billing", "shipping"):
-            part = getattr(body.customer, where)
-            if not isinstance(part, UnsetType):
-                _check_address(part.address, where)
-
-
-def minor_units(amount: Any, currency: str) -> int | None:
-    """The amount in minor units (for the fault triggers), or None when it is not a whole number of them."""
-    if isinstance(amount, bool) or not isinstance(amount, int | Decimal):
-        return None
-    scaled = Decimal(amount).scaleb(decimals(currency))
-    return int(scaled) if scaled == scaled.to_integral_value() else None

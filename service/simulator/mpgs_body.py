@@ -43,6 +43,23 @@ def _limit(value: Any) -> bool:
 
 Spec = dict[str, Any]  # field name -> Rule or nested Spec
 
+_ADDRESS: Spec = {
+    "city": _text(1, 100),
+    "company": _text(1, 100),
+    "country": _pattern(r"[A-Z]{3}"),  # "the 3 letter ISO standard alpha country code"
+    "postcodeZip": _pattern(r"[0-9A-Za-z -]{1,10}"),
+    "stateProvince": _text(1, 20),
+    "street": _text(1, 100),
+    "street2": _text(1, 100),
+}
+_EMAIL = _pattern(r"[^@\s]{1,64}@[^@\s]{1,190}")
+_CONTACT: Spec = {
+    "email": _EMAIL,
+    "firstName": _text(1, 50),
+    "lastName": _text(1, 50),
+    "mobilePhone": _text(1, 20),
+    "phone": _text(1, 20),
+}
 CREATE_SPEC: Spec = {"correlationId": _text(1, 100), "session": {"authenticationLimit": _limit}}
 UPDATE_SPEC: Spec = {
     "correlationId": _text(1, 100),
@@ -53,14 +70,10 @@ UPDATE_SPEC: Spec = {
         "reference": _text(1, 40),
         "description": _text(1, 127),
     },
-    "customer": {
-        "email": _pattern(r"[^@\s]{1,64}@[^@\s]{1,190}"),
-        "firstName": _text(1, 50),
-        "lastName": _text(1, 50),
-        "mobilePhone": _text(1, 20),
-        "phone": _text(1, 20),
-    },
-    "session": {"version": _text(10, 10)},
+    "customer": _CONTACT,
+    "billing": {"address": _ADDRESS},
+    "shipping": {"address": _ADDRESS, "contact": _CONTACT},
+    "session": {"authenticationLimit": _limit, "version": _text(10, 10)},
 }
 
 

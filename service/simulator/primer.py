@@ -1,87 +1,48 @@
-"""Primer's client-session API, as strict as the real one about keys, versions and field shapes.
+"""Primer's client-session API (v2.4), as strict as the real one about keys, versions and field shapes.
 
-Spelled out independently of the adapter's wire module, so a wrong field name fails here as in production.
-Faults: the magic amounts of ``triggers.FAULTS_BY_AMOUNT`` on ``amount`` (POST and PATCH).
-Large replies: ``metadata`` ``{"sim_reply_bytes": N}`` pads a 200 reply to about N bytes (a ``simulatorPadding``
-field) and sends it chunked, a little at a time.
+Bodies are read by ``primer_body``, spelled independently of the adapter. What the documents say, the simulator does
+(``tests/providers/primer/``, checked by ``tests/unit/test_primer_conformance.py``):
+
+- POST answers the session with ``clientToken``, ``clientTokenExpirationDate`` (UTC, no offset) and ``warnings``;
+  PATCH and GET answer the session without them (``ClientSessionAPIResponse``).
+- ``amount`` left out is computed from the order (line items, fees, shipping); a given one overrides it.
+- A badly formed body is 422 ``RequestValidationError`` with ``validationErrors`` [{model, errors: [{path,
+  description}]}]; an empty metadata key is 400 ``MetadataContainsEmptyKey``; a PATCH of an unknown token is 400
+  ``ClientSessionValidationError``; every error carries a ``diagnosticsId``.
+- PATCH changes only what it gives: ``customer``, ``order`` and ``paymentMethod`` field by field (addresses,
+  ``shipping`` and lists replaced whole), ``metadata`` whole, ``null`` clears; ``paymentMethod.options`` is refused.
+
+Faults: the magic amounts of ``triggers.FAULTS_BY_AMOUNT`` on ``amount`` (POST and PATCH). Large replies:
+``metadata`` ``{"sim_reply_bytes": N}`` pads a 200 reply to about N bytes (inside the echoed ``metadata``) and sends
+it chunked, a little at a time. Unsupported ``X-Api-Version`` values answer 410 (a retired version).
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
 from aiohttp import web
-from msgspec import UNSET, Struct, UnsetType
 
+from service.simulator import primer_body
 from service.simulator.state import SimulatorState, apply_fault, send_in_chunks
 from service.simulator.triggers import fault_for_amount
 
 PROVIDER = "primer"
 SUPPORTED_VERSIONS = {"2.1", "2.2", "2.3", "2.4"}
 REPLY_BYTES_KEY = "sim_reply_bytes"  # metadata key: pad the reply to about this many bytes
+PADDING_KEY = "simulatorPadding"  # the metadata key that carries the padding in the reply
 STATE_KEY = web.AppKey("primer_state", SimulatorState)
-
-
-class _Address(Struct, forbid_unknown_fields=True):
-    firstName: str | None = None  # noqa: N815 - Primer's spelling
-    lastName: str | None = None  # noqa: N815
-    addressLine1: str | None = None  # noqa: N815
-    addressLine2: str | None = None  # noqa: N815
-    city: str | None = None
-    state: str | None = None
-    postalCode: str | None = None  # noqa: N815
-    countryCode: str | None = None  # noqa: N815
-
-
-class _Customer(Struct, forbid_unknown_fields=True):
-    emailAddress: str | None = None  # noqa: N815
-    mobileNumber: str | None = None  # noqa: N815
-    firstName: str | None = None  # noqa: N815
-    lastName: str | None = None  # noqa: N815
-    billingAddress: _Address | None = None  # noqa: N815
-    shippingAddress: _Address | None = None  # noqa: N815
-
-
-class _LineItem(Struct, forbid_unknown_fields=True):
-    itemId: str  # noqa: N815
-    amount: int
-    quantity: int = 1
-    description: str | None = None
-
-
-class _Order(Struct, forbid_unknown_fields=True):
-    countryCode: str | None = None  # noqa: N815
-    lineItems: list[_LineItem] | None = None  # noqa: N815
-
-
-class _PaymentMethod(Struct, forbid_unknown_fields=True):
-    vaultOnSuccess: bool | None = None  # noqa: N815
-    descriptor: str | None = None
-
-
-class _Body(Struct, forbid_unknown_fields=True):
-    clientToken: str | UnsetType = UNSET  # noqa: N815
-    orderId: str | UnsetType | None = UNSET  # noqa: N815
-    currencyCode: str | UnsetType | None = UNSET  # noqa: N815
-    amount: int | UnsetType | None = UNSET
-    customerId: str | UnsetType | None = UNSET  # noqa: N815
-    customer: _Customer | UnsetType | None = UNSET
-    metadata: dict[str, Any] | UnsetType | None = UNSET
-    order: _Order | UnsetType | None = UNSET
-    paymentMethod: _PaymentMethod | UnsetType | None = UNSET  # noqa: N815
+_MERGED = ("customer", "order", "paymentMethod")  # PATCHed field by field; anything else is replaced whole
 
 
 def _error(status: int, error_id: str, description: str, validation: list[Any] | None = None) -> web.Response:
-    body: dict[str, Any] = {
-        "error": {"errorId": error_id, "description": description, "diagnosticsId": secrets.token_hex(8)}
-    }
+    error: dict[str, Any] = {"errorId": error_id, "description": description, "diagnosticsId": secrets.token_hex(8)}
     if validation is not None:
-        body["error"]["validationErrors"] = validation
-    return web.json_response(body, status=status)
+        error["validationErrors"] = validation
+    return web.json_response({"error": error}, status=status)
 
 
 _IDS = {
@@ -98,33 +59,13 @@ def error_for_status(status: int, message: str | None = None) -> web.Response:
     return _error(status, _IDS.get(status, "InternalServerError"), message or f"simulated {status}")
 
 
-def _invalid(path: str, description: str) -> web.Response:
+def _invalid(path: str, description: str, model: str = "ClientSessionAPIRequest") -> web.Response:
     return _error(
-        400,
+        422,
         "RequestValidationError",
-        "The request is invalid",
-        [{"model": "ClientSessionRequest", "errors": [{"path": path, "description": description}]}],
+        "We were unable to validate your request, please check your payload against /docs/api",
+        [{"model": model, "errors": [{"path": path, "description": description}]}],
     )
-
-
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-
-def _validate(body: _Body) -> web.Response | None:
-    if isinstance(body.currencyCode, str) and not _CURRENCY.match(body.currencyCode):
-        return _invalid("$.currencyCode", "must be an ISO 4217 alphabetic code")
-    if isinstance(body.amount, int) and body.amount < 0:
-        return _invalid("$.amount", "must be a non-negative integer in minor units")
-    order = body.order if isinstance(body.order, _Order) else None
-    items = order.lineItems if order else None
-    for index, item in enumerate(items or []):
-        if item.amount < 0 or item.quantity < 1:
-            return _invalid(f"$.order.lineItems[{index}]", "amount must be >= 0 and quantity >= 1")
-    if items and isinstance(body.amount, int):
-        total = sum(item.amount * item.quantity for item in items)
-        if total != body.amount:
-            return _invalid("$.amount", f"does not match the sum of the line items ({total})")
-    return None
 
 
 def _authenticate(state: SimulatorState, request: web.Request) -> web.Response | None:
@@ -139,45 +80,48 @@ def _authenticate(state: SimulatorState, request: web.Request) -> web.Response |
     return None
 
 
-async def _read_body(request: web.Request) -> _Body | web.Response:
+async def _read_body(request: web.Request, model: str) -> primer_body.Body | web.Response:
     if request.content_type != "application/json":
         return _error(415, "UnsupportedMediaType", "Content-Type must be application/json")
     try:
-        return msgspec.json.decode(await request.read(), type=_Body)
+        body = msgspec.json.decode(await request.read(), type=primer_body.Body)
     except msgspec.ValidationError as exc:
         text = str(exc)
-        path = text.rsplit("at `", 1)[-1].rstrip("`") if "at `" in text else "$"
-        return _invalid(path, text)
+        return _invalid(text.rsplit("at `", 1)[-1].rstrip("`") if "at `" in text else "$", text, model)
     except msgspec.DecodeError:
         return _error(400, "InvalidJson", "The body is not valid JSON")
+    if isinstance(body.metadata, dict) and "" in body.metadata:
+        return _error(400, "MetadataContainsEmptyKey", "Metadata field contains empty string key.")
+    return body
 
 
-def _session_reply(session: dict[str, Any]) -> web.Response:
-    return web.json_response(session)
-
-
-def _to_plain(value: Any) -> Any:
-    return msgspec.to_builtins(value)
+def _session_reply(session: dict[str, Any], **extra: Any) -> web.Response:
+    """The session as Primer answers it: a given amount, else the one computed from the order."""
+    reply = dict(session)
+    if "amount" not in reply and (total := primer_body.order_total(session)) is not None:
+        reply["amount"] = total
+    return web.json_response({**reply, **extra})
 
 
 async def _handle(request: web.Request, operation: str) -> web.StreamResponse:
     state = request.app[STATE_KEY]
     key = request.headers.get("X-Idempotency-Key")
+    model = "ClientSessionAPIRequest" if operation == "create" else "ClientSessionUpdateAPIRequest"
     refusal = _authenticate(state, request)
-    body = await _read_body(request) if refusal is None else None
+    body = await _read_body(request, model) if refusal is None else None
     if isinstance(body, web.Response):
         refusal = body
     if refusal is not None:
         state.record(PROVIDER, operation, refusal.status, key)
         return refusal
-    assert isinstance(body, _Body)
+    assert isinstance(body, primer_body.Body)
     fault = fault_for_amount(body.amount)
     if fault is not None:
         state.record(PROVIDER, operation, fault.status if fault.kind == "status" else 0, key)
         return await apply_fault(fault, state, request, error_for_status)
     if key is not None and f"{PROVIDER}:{key}" in state.idempotency:
         state.record(PROVIDER, operation, 409, key)
-        return _error(409, "IdempotencyKeyAlreadyExists", "This idempotency key was already used")
+        return _error(409, "IdempotencyKeyAlreadyExists", f'The idempotency key "{key}" already exists')
     response = _create(state, body) if operation == "create" else _update(state, body)
     if key is not None and response.status == 200:
         state.idempotency[f"{PROVIDER}:{key}"] = True
@@ -188,60 +132,60 @@ async def _handle(request: web.Request, operation: str) -> web.StreamResponse:
     return response
 
 
-def _reply_bytes(body: _Body) -> int:
+def _reply_bytes(body: primer_body.Body) -> int:
     size = body.metadata.get(REPLY_BYTES_KEY) if isinstance(body.metadata, dict) else None
     return size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else 0
 
 
 def _padded(reply: bytes, size: int) -> bytes:
     fields = msgspec.json.decode(reply)
-    fields["simulatorPadding"] = "x" * max(0, size - len(reply))
+    fields["metadata"] = {**(fields.get("metadata") or {}), PADDING_KEY: "x" * max(0, size - len(reply))}
     return msgspec.json.encode(fields)
 
 
-def _create(state: SimulatorState, body: _Body) -> web.Response:
-    invalid = _validate(body)
-    if invalid is not None:
-        return invalid
-    if not isinstance(body.clientToken, UnsetType):
-        return _invalid("$.clientToken", "is not accepted when creating a client session")
+def _warnings(session: dict[str, Any]) -> list[dict[str, str]]:
+    if (session.get("customer") or {}).get("emailAddress"):
+        return []
+    return [{"type": "CHECKOUT_MODULE", "code": "MISSING_EMAIL_ADDRESS", "message": "3DS needs an email address"}]
+
+
+def _create(state: SimulatorState, body: primer_body.Body) -> web.Response:
+    if isinstance(body.clientToken, str):
+        return _invalid("$.clientToken", "extra fields not permitted")
     token = "sim_primer_" + secrets.token_urlsafe(24)
-    fields = {k: v for k, v in _to_plain(body).items() if v is not None}
-    warnings = []
-    customer = fields.get("customer") or {}
-    if not customer.get("emailAddress"):
-        warnings.append(
-            {"type": "CHECKOUT_MODULE", "code": "MISSING_EMAIL_ADDRESS", "message": "3DS needs an email address"}
-        )
-    expires = datetime.now(UTC) + timedelta(hours=24)
-    session = {
-        **fields,
-        "clientToken": token,
-        "clientExpirationDate": expires.isoformat(),
-        "warnings": warnings,
-    }
+    session = _without_nulls(primer_body.plain(body))
     state.sessions[f"{PROVIDER}:{token}"] = session
-    return _session_reply(session)
+    expires = (datetime.now(UTC) + timedelta(hours=24)).replace(tzinfo=None)  # "UTC with no timezoneinfo"
+    return _session_reply(
+        session, clientToken=token, clientTokenExpirationDate=expires.isoformat(), warnings=_warnings(session)
+    )
 
 
-def _update(state: SimulatorState, body: _Body) -> web.Response:
-    if isinstance(body.clientToken, UnsetType):
-        return _invalid("$.clientToken", "is required")
+def _without_nulls(fields: dict[str, Any]) -> dict[str, Any]:
+    """A created session: ``null`` means "not given" at any depth."""
+    return {k: _without_nulls(v) if isinstance(v, dict) else v for k, v in fields.items() if v is not None}
+
+
+def _merged(stored: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    result = {**stored, **change}
+    return {name: value for name, value in result.items() if value is not None}
+
+
+def _update(state: SimulatorState, body: primer_body.Body) -> web.Response:
+    if not isinstance(body.clientToken, str):
+        return _invalid("$.clientToken", "field required", "ClientSessionUpdateAPIRequest")
     session = state.sessions.get(f"{PROVIDER}:{body.clientToken}")
     if session is None:
-        return _error(404, "ClientSessionNotFound", "No client session has this clientToken")
-    invalid = _validate(body)
-    if invalid is not None:
-        return invalid
-    if not isinstance(body.paymentMethod, UnsetType):
-        return _invalid("$.paymentMethod", "cannot be updated")
-    for name, value in _to_plain(body).items():  # UNSET fields are absent; null clears
-        if name == "clientToken":
-            continue
+        return _error(400, "ClientSessionValidationError", "The client token is invalid.")
+    change = primer_body.plain(body)
+    change.pop("clientToken")
+    if isinstance(change.get("paymentMethod"), dict) and "options" in change["paymentMethod"]:
+        return _invalid("$.paymentMethod.options", "cannot be updated", "ClientSessionUpdateAPIRequest")
+    for name, value in change.items():
         if value is None:
             session.pop(name, None)
-        elif name == "order" and isinstance(value, dict):
-            session["order"] = {**session.get("order", {}), **value}
+        elif name in _MERGED:
+            session[name] = _merged(session.get(name) or {}, value)
         else:
             session[name] = value
     return _session_reply(session)
@@ -262,10 +206,9 @@ async def retrieve_session(request: web.Request) -> web.StreamResponse:
         state.record(PROVIDER, "retrieve", refusal.status)
         return refusal
     session = state.sessions.get(f"{PROVIDER}:{request.query.get('clientToken', '')}")
-    status = 200 if session else 404
-    state.record(PROVIDER, "retrieve", status)
+    state.record(PROVIDER, "retrieve", 200 if session else 400)
     if session is None:
-        return _error(404, "ClientSessionNotFound", "No client session has this clientToken")
+        return _error(400, "ClientSessionValidationError", "The client token is invalid.")
     return _session_reply(session)
 
 

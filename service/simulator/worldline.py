@@ -21,12 +21,12 @@ import time
 from aiohttp import web
 from msgspec import Struct
 
+from service.providers.worldline import WORLDLINE as PROVIDER
 from service.simulator import worldline_applepay
 from service.simulator.state import SimulatorState
 from service.simulator.triggers import FAULTS_BY_WORD
 from service.simulator.worldline_common import IDEMPOTENCE_HEADER, IN_PROGRESS_WORD, STATE_KEY, serve, signed_body
 
-PROVIDER = "worldline"
 SESSION_SECONDS = 2 * 60 * 60
 
 

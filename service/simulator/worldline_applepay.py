@@ -1,11 +1,13 @@
 """Worldline's Apple Pay merchant sessions (payment product 302), registered by ``worldline.register``.
 
 Server API: ``POST /v1/{merchantId}/products/{productId}/sessions``, signed with v1HMAC.
-Client API: ``POST /client/v1/{customerId}/products/{productId}/sessions`` with
+Client API: ``POST /client/v1/{customerId}/products/{productId}/sessions`` (the reference's path) with
 ``Authorization: GCS v1Client:{clientSessionId}`` of a live client session of that customer (401 for an
 unknown session, 403 for another customer's). Only product 302 creates sessions: others get 404 code 1426.
-The validation URL must be https on an ``apple.com`` host (400 otherwise). The reply's ``sessionObject``
-is a JSON string shaped like Apple's merchant session, with a fake signature.
+The body is ``paymentProductSession302SpecificInput`` with ``domainName`` and ``validationUrl``; ``displayName``
+is optional, as in the reference; any other field is refused (400 naming it). The validation URL must be https
+on an ``apple.com`` host (400 otherwise). The reply (200) is ``paymentProductSession302SpecificOutput`` with
+``sessionObject``, a JSON string shaped like Apple's merchant session, with a fake signature.
 
 Faults: ``displayName`` equal to a ``triggers.FAULTS_BY_WORD`` word, or ``sim-1409`` (first call in progress).
 """
@@ -22,6 +24,7 @@ import msgspec
 from aiohttp import web
 from msgspec import Struct
 
+from service.providers.worldline import APPLE_PAY as PROVIDER
 from service.simulator.triggers import FAULTS_BY_WORD
 from service.simulator.worldline_common import (
     IDEMPOTENCE_HEADER,
@@ -34,15 +37,14 @@ from service.simulator.worldline_common import (
     signed_body,
 )
 
-PROVIDER = "worldline-applepay"
 APPLE_PAY = "302"
 _INPUT = "paymentProductSession302SpecificInput"
 
 
 class _Input(Struct, forbid_unknown_fields=True):
-    displayName: str  # noqa: N815 - Worldline's spelling
-    domainName: str  # noqa: N815
+    domainName: str  # noqa: N815 - Worldline's spelling
     validationUrl: str  # noqa: N815
+    displayName: str | None = None  # noqa: N815
 
 
 class _Body(Struct, forbid_unknown_fields=True):
@@ -58,7 +60,7 @@ def _merchant_session(specific: _Input) -> str:
         "nonce": secrets.token_hex(4),
         "merchantIdentifier": hashlib.sha256(specific.domainName.encode()).hexdigest().upper(),
         "domainName": specific.domainName,
-        "displayName": specific.displayName,
+        "displayName": specific.displayName or specific.domainName,
         "signature": base64.b64encode(secrets.token_bytes(96)).decode("ascii"),
     }
     return msgspec.json.encode(session).decode("utf-8")
@@ -81,7 +83,7 @@ async def _answer(request: web.Request, body: _Body | web.Response, scope: str) 
         state.record(PROVIDER, "create", body.status, request.headers.get(IDEMPOTENCE_HEADER))
         return body
     specific = body.paymentProductSession302SpecificInput
-    word = specific.displayName
+    word = specific.displayName or ""
     return await serve(
         state,
         request,

@@ -24,6 +24,7 @@ import msgspec
 from aiohttp import web
 from msgspec import Struct
 
+from service.providers.worldline import WORLDLINE
 from service.settings import WorldlineAccount
 from service.simulator.state import SimulatorState, apply_fault
 from service.simulator.triggers import fault_for_word
@@ -116,7 +117,7 @@ def authenticate_client(state: SimulatorState, request: web.Request, customer_id
     """``GCS v1Client:{clientSessionId}`` must name a live session of ``customer_id``."""
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     session_id = credentials.removeprefix("v1Client:") if credentials.startswith("v1Client:") else ""
-    session = state.sessions.get(f"worldline:{session_id}") if scheme == "GCS" and session_id else None
+    session = state.sessions.get(f"{WORLDLINE}:{session_id}") if scheme == "GCS" and session_id else None
     if session is None or session["expiresAt"] < time.time():
         return _unauthorised("unknown or expired client session")
     if session["customerId"] != customer_id:

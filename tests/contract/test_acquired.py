@@ -48,6 +48,8 @@ class TestAcquiredContract(ProviderContract):
                 "email": "ada@example.com",
                 "first_name": "Ada",
                 "last_name": "Lovelace",
+                "phone": {"country_code": "44", "number": "2079460000"},
+                "ip": "203.0.113.7",
                 "billing_address": {
                     "line1": "1 High Street",
                     "city": "London",
@@ -55,9 +57,11 @@ class TestAcquiredContract(ProviderContract):
                     "country_code": "GB",
                 },
             },
+            "metadata": {"channel": "web"},
             "options": {
                 "custom1": "web",
                 "tds": {"challenge_preference": "no_preference", "redirect_url": "https://shop.example/3ds"},
+                "webhook_url": "https://shop.example/hooks/acquired",
                 "payment_methods": ["card", "apple_pay", "google_pay"],
             },
         }
@@ -69,7 +73,7 @@ class TestAcquiredContract(ProviderContract):
             "session_id": session_id,
             "amount": 2000,
             "currency": "GBP",
-            "options": {"custom1": "updated"},
+            "options": {"custom1": "updated", "tds": {"redirect_url": "https://shop.example/3ds/2"}},
         }
 
     def check_created(self, event: SessionCreated) -> None:
@@ -104,10 +108,16 @@ async def test_one_login_serves_many_commands(harness: Any, command_id: str) -> 
     assert isinstance(await service.send("session.update", update), SessionUpdated)
     assert _calls(harness, "login") == [200]
     assert _calls(harness, "create") == [201] * 5
-    assert _calls(harness, "update") == [204]
+    assert _calls(harness, "update") == [200]
     stored = harness.simulator.sessions[f"acquired:{created.session.id}"]
     assert stored["transaction"]["amount"] == "20.00"
     assert stored["transaction"]["custom1"] == "updated"
+    # a tds update changes only what it names: the 3-D Secure preference of the create stays
+    assert stored["tds"] == {
+        "is_active": True,
+        "challenge_preference": "no_preference",
+        "redirect_url": "https://shop.example/3ds/2",
+    }
 
 
 async def test_revoked_token_is_replaced_once(harness: Any, command_id: str) -> None:
@@ -169,3 +179,11 @@ async def test_tokens_stay_out_of_logs_and_events(harness: Any, command_id: str)
     assert command_id in harness.log_text()
     for token in tokens:
         assert token not in text
+
+
+async def test_the_acquired_error_instance_is_the_provider_reference(harness: Any, command_id: str) -> None:
+    contract, service = await _service(harness)
+    event = await service.send("session.create", contract.create(command_id, "400"))
+    assert isinstance(event, SessionFailed), event
+    assert (event.error.code, event.error.field) == ("validation_failed", "transaction.amount")
+    assert event.error.provider_reference == "/v1/payment-sessions"

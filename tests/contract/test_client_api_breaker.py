@@ -1,9 +1,10 @@
 """A failing host that the command chose (the Apple Pay ``client_api_url``) must not open the circuit of the
 account's ``worldline-applepay`` provider: one bad command would otherwise stop every Apple Pay session.
 
-The URL rules allow only the server API's origin (or an https sibling host), so the account's ``base_url``
-is a port with nothing listening while the client-API commands fail; then a forwarder to the simulator
-opens on that port and a server-API command must go straight through, the circuit closed all along.
+The URL rules allow the origin of the account's ``base_url`` besides the Worldline client API hosts (https
+only), so the account's ``base_url`` is a local port with nothing listening while the client-API commands fail;
+then a forwarder to the simulator opens on that port and a server-API command must go straight through, the
+circuit closed all along.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from prometheus_client import generate_latest
 
 from contracts.events import SessionCreated, SessionFailed
+from service.providers.worldline import APPLE_PAY
 from tests.contract.test_worldline import VALIDATION_URL, worldline_table
 from tests.harness import Harness, RunningService
 
@@ -59,7 +61,7 @@ def apple_pay(command_id: str, client_api_url: str | None = None) -> dict[str, A
     options: dict[str, Any] = {"validation_url": VALIDATION_URL, "domain_name": "shop.example", "display_name": "Shop"}
     if client_api_url is not None:
         options |= {"client_session_id": "cs-1", "customer_id": "1234-c", "client_api_url": client_api_url}
-    return {"provider": "worldline-applepay", "command_id": command_id, "options": options}
+    return {"provider": APPLE_PAY, "command_id": command_id, "options": options}
 
 
 def scrape(service: RunningService) -> str:
@@ -86,5 +88,5 @@ async def test_a_dead_client_api_host_does_not_open_the_circuit(harness: Harness
         created = await service.send("session.create", apple_pay(f"{command_id}-server"))
     assert isinstance(created, SessionCreated), created
     assert harness.simulator is not None
-    assert [(c.provider, c.status) for c in harness.simulator.calls] == [("worldline-applepay", 200)]
+    assert [(c.provider, c.status) for c in harness.simulator.calls] == [(APPLE_PAY, 200)]
     assert CLOSED in scrape(service)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import pytest
 
 from contracts.events import MpgsSession, SessionCreated, SessionFailed, SessionUpdated
 from tests.contract.base import FAULT_AMOUNTS as AMOUNTS
 from tests.contract.base import ProviderContract
 
-# Faults ride on the order amount of the PUT that follows the create (see service/simulator/mpgs.py).
+# Faults ride on the order amount of the PUT that follows the create, or on the POST's correlationId (see
+# service/simulator/mpgs.py).
 MERCHANT = "TESTMERCHANT01"
 PASSWORD = "sim-mpgs-password-4242"
 WRONG_PASSWORD = "wrong-mpgs-password"
@@ -122,9 +126,10 @@ async def test_amount_without_currency_fails_before_any_call(harness: Any, comma
     assert [call for call in harness.simulator.calls if call.provider == "mpgs"] == []
 
 
-async def test_server_busy_is_retryable(harness: Any, command_id: str) -> None:
+@pytest.mark.parametrize("field", ["correlation_id", "order_id"])  # the POST, or the PUT that follows
+async def test_server_busy_is_retryable(harness: Any, command_id: str, field: str) -> None:
     service = await _start(harness)
-    body = {"provider": "mpgs", "command_id": command_id, "order_id": "sim-busy"}
+    body = {"provider": "mpgs", "command_id": command_id, field: "sim-busy"}
     failed = await service.send("session.create", body)
     assert isinstance(failed, SessionFailed), failed
     assert (failed.error.code, failed.error.retryable, failed.error.provider_code) == (
@@ -132,3 +137,50 @@ async def test_server_busy_is_retryable(harness: Any, command_id: str) -> None:
         True,
         "SERVER_BUSY",
     )
+
+
+async def test_create_with_an_order_is_one_created_event_after_one_post_and_one_put(
+    harness: Any, command_id: str
+) -> None:
+    """Defect 1: MPGS's Update Session reply has no ``result``; the create used to retry to max_attempts and fail,
+    leaving a session per attempt. Now: one POST, one PUT, one session.created, the order and addresses stored."""
+    service = await _start(harness)
+    body = TestMpgsContract().create(command_id) | {"correlation_id": "checkout-7f3a"}
+    body["customer"] = {**body["customer"], "billing_address": {"line1": "1 High Street", "country_code": "GB"}}
+    created = await service.send("session.create", body)
+    assert isinstance(created, SessionCreated), created
+    assert created.correlation_id == "checkout-7f3a"
+    calls = [(call.operation, call.status) for call in harness.simulator.calls if call.provider == "mpgs"]
+    assert calls == [("create", 201), ("update", 200)]
+    assert isinstance(created.session, MpgsSession)
+    stored = _stored(harness, created.session.id)
+    assert stored["billing"] == {"address": {"street": "1 High Street", "country": "GBR"}}
+    assert stored["order"]["id"] == body["order_id"]
+
+
+async def test_the_support_code_reaches_the_failed_event(harness: Any, command_id: str) -> None:
+    service = await _start(harness)
+    body = {"provider": "mpgs", "command_id": command_id, "correlation_id": "sim-500"}
+    failed = await service.send("session.create", body)
+    assert isinstance(failed, SessionFailed), failed
+    assert (failed.error.code, failed.error.provider_code) == ("provider_unavailable", "SERVER_FAILED")
+    assert failed.error.provider_reference is not None
+    assert re.fullmatch(r"[0-9a-f]{12}", failed.error.provider_reference)  # the simulator's supportCode
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"customer": {"id": "cust-42"}}, "customer.id"),  # MPGS sessions have no payer id
+        ({"customer": {"billing_address": {"country_code": "ZZ"}}}, "customer.billing_address.country_code"),
+        ({"metadata": {"k": "v"}}, "metadata"),  # MPGS has no metadata: not in the type
+    ],
+)
+async def test_what_mpgs_cannot_take_fails_before_any_call(
+    harness: Any, command_id: str, extra: dict[str, Any], field: str
+) -> None:
+    service = await _start(harness)
+    failed = await service.send("session.create", {"provider": "mpgs", "command_id": command_id, **extra})
+    assert isinstance(failed, SessionFailed), failed
+    assert (failed.error.code, failed.error.field, failed.error.retryable) == ("invalid_command", field, False)
+    assert [call for call in harness.simulator.calls if call.provider == "mpgs"] == []

@@ -40,7 +40,7 @@ def commands(command_id: str) -> list[dict[str, Any]]:
     primer = {"provider": "primer", "command_id": command_id + "-pr", "amount": ECHO_AMOUNT, "currency": "EUR"}
     acquired = {"provider": "acquired", "command_id": command_id + "-aq", "order_id": "order-echo"}
     acquired |= {"amount": ECHO_AMOUNT, "currency": "GBP"}
-    mpgs = {"provider": "mpgs", "command_id": command_id + "-mp", "order_id": ECHO_WORD}
+    mpgs = {"provider": "mpgs", "command_id": command_id + "-mp", "correlation_id": ECHO_WORD}  # on the POST
     worldline = {"provider": "worldline", "command_id": command_id + "-wl", "options": {"tokens": [ECHO_WORD]}}
     apple = {"validation_url": VALIDATION_URL, "domain_name": "shop.example", "display_name": ECHO_WORD}
     apple_pay = {"provider": "worldline-applepay", "command_id": command_id + "-ap", "options": apple}

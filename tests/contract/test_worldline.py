@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from contracts.events import ApplePaySession, SessionCreated, SessionFailed, WorldlineSession
+from service.providers.worldline import APPLE_PAY, WORLDLINE
 from tests.contract.base import ProviderContract
 
 WORDS = {
@@ -42,13 +45,13 @@ class _WorldlineAccount(ProviderContract):
 
 
 class TestWorldlineContract(_WorldlineAccount):
-    provider = "worldline"
+    provider = WORLDLINE
 
     def create(self, command_id: str, fault: str | None = None) -> dict[str, Any]:
         filters = {"restrict_to": {"groups": ["cards"], "products": [1, 3]}, "exclude": {"products": [302]}}
         tokens = ["tok-valid-1", "expired-tok-2"] + ([WORDS[fault]] if fault else [])
         return {
-            "provider": "worldline",
+            "provider": WORLDLINE,
             "command_id": command_id,
             "options": {"payment_product_filters": filters, "tokens": tokens},
         }
@@ -69,11 +72,11 @@ class TestWorldlineContract(_WorldlineAccount):
 
 
 class TestApplePayContract(_WorldlineAccount):
-    provider = "worldline-applepay"
+    provider = APPLE_PAY
 
     def create(self, command_id: str, fault: str | None = None) -> dict[str, Any]:
         return {
-            "provider": "worldline-applepay",
+            "provider": APPLE_PAY,
             "command_id": command_id,
             "options": {
                 "validation_url": VALIDATION_URL,
@@ -94,10 +97,11 @@ class TestApplePayContract(_WorldlineAccount):
 
 
 def _apple_pay_calls(harness: Any) -> list[Any]:
-    return [call for call in harness.simulator.calls if call.provider == "worldline-applepay"]
+    return [call for call in harness.simulator.calls if call.provider == APPLE_PAY]
 
 
-async def test_apple_pay_through_the_client_api_of_a_prior_session(harness: Any, command_id: str) -> None:
+@pytest.mark.parametrize("form", ["", "/v1"])  # clientApiUrl as answered (".../client") and ".../client/v1"
+async def test_apple_pay_through_the_client_api_of_a_prior_session(harness: Any, command_id: str, form: str) -> None:
     known = {"default": {"worldline": worldline_table(harness.simulator_url)}}
     service = await harness.start(known)
     created = await service.send("session.create", TestWorldlineContract().create(command_id))
@@ -111,8 +115,9 @@ async def test_apple_pay_through_the_client_api_of_a_prior_session(harness: Any,
     body["options"] |= {
         "client_session_id": prior.client_session_id,
         "customer_id": prior.customer_id,
-        "client_api_url": prior.client_api_url,
+        "client_api_url": f"{prior.client_api_url}{form}",
     }
+    del body["options"]["display_name"]  # optional at Worldline
     event = await client_only.send("session.create", body)
     assert isinstance(event, SessionCreated), event
     assert isinstance(event.session, ApplePaySession)
@@ -171,6 +176,35 @@ async def test_idempotence_in_progress_is_retried_with_the_same_key(harness: Any
     body["options"]["tokens"] = ["sim-1409"]
     event = await service.send("session.create", body)
     assert isinstance(event, SessionCreated), event
-    calls = [c for c in harness.simulator.calls if c.provider == "worldline"]
+    calls = [c for c in harness.simulator.calls if c.provider == WORLDLINE]
     assert [c.status for c in calls] == [409, 201]
     assert len({c.idempotency_key for c in calls}) == 1 and calls[0].idempotency_key
+
+
+@pytest.mark.parametrize(
+    ("provider", "extra", "field"),
+    [
+        (WORLDLINE, {"amount": 1250, "currency": "EUR"}, "amount"),  # no such field at Worldline: never dropped
+        (APPLE_PAY, {"customer": {"email": "a@example.com"}}, "customer"),
+        (APPLE_PAY, {"options": {"client_session_id": "cs-1"}}, "options.customer_id"),  # some ids, not all
+    ],
+)
+async def test_what_worldline_cannot_take_is_refused_before_any_call(
+    harness: Any, command_id: str, provider: str, extra: dict[str, Any], field: str
+) -> None:
+    service = await harness.start({"default": {"worldline": worldline_table(harness.simulator_url)}})
+    contract = TestWorldlineContract() if provider == WORLDLINE else TestApplePayContract()
+    body = contract.create(command_id)
+    body |= {key: value for key, value in extra.items() if key != "options"}
+    body["options"] |= extra.get("options", {})
+    event = await service.send("session.create", body)
+    assert isinstance(event, SessionFailed), event
+    assert (event.error.code, event.error.field, event.error.retryable) == ("invalid_command", field, False)
+    assert harness.simulator.calls == []  # refused by the contract (attempts 0) or by the adapter's checks
+
+
+async def test_the_error_id_reaches_the_failed_event(harness: Any, command_id: str) -> None:
+    service = await harness.start({"default": {"worldline": worldline_table(harness.simulator_url)}})
+    event = await service.send("session.create", TestWorldlineContract().create(command_id, "400"))
+    assert isinstance(event, SessionFailed), event
+    assert event.error.provider_reference  # the simulator's errorId, for Worldline's support

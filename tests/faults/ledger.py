@@ -213,13 +213,19 @@ class Ledger:
                 await self._drop_publisher()
                 self.status[command_id] = "refused"
                 return "refused"
-            except CONNECT_ERRORS:
+            except Exception as exc:
+                # aiormq fails a publish cut short by the connection closing with a bare ``Exception``.
+                if not isinstance(exc, CONNECT_ERRORS) and not self._publisher_lost():
+                    raise
                 self.unknown[command_id] += 1  # it may or may not be in the queue: send it again
                 assert self.unknown[command_id] < 100, f"{command_id}: 100 publishes without a confirm"
                 await self._drop_publisher()
                 continue
             self.status[command_id] = "confirmed"
             return "confirmed"
+
+    def _publisher_lost(self) -> bool:
+        return self._publisher is None or self._publisher[0].is_closed or self._publisher[1].is_closed
 
     async def _drop_publisher(self) -> None:
         async with self._publish_lock:

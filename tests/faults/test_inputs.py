@@ -141,15 +141,15 @@ async def test_s1_command_values_quoted_by_validation_errors(faults: FaultRun) -
 async def test_s1_provider_error_echoing_a_card_number(faults: FaultRun, monkeypatch: pytest.MonkeyPatch) -> None:
     """S1, provider replies: a provider validation error that quotes the card number it refused (as real APIs
     do) must not carry it into the broadly consumed ``session.failed``."""
-    validate = primer_simulator._validate
+    create = primer_simulator._create
 
-    def echoing(body: Any) -> Any:
+    def echoing(state: Any, body: Any) -> Any:
         metadata = body.metadata if isinstance(body.metadata, dict) else {}
         if "card_number" in metadata:
             return primer_simulator._invalid("$.metadata.card_number", f"{metadata['card_number']} is not allowed")
-        return validate(body)
+        return create(state, body)
 
-    monkeypatch.setattr(primer_simulator, "_validate", echoing)
+    monkeypatch.setattr(primer_simulator, "_create", echoing)
     replicas = await faults.start(1)
     ledger = faults.ledger
     command_id = new_id("s1g")

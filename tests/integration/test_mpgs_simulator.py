@@ -1,5 +1,6 @@
-"""The MPGS adapter against the in-process simulator over real HTTP (no broker): retrieve, optimistic locking,
-the simulator's strictness about auth, API versions and bodies, and its fault triggers."""
+"""The MPGS adapter against the in-process simulator over real HTTP (no broker): create then the order PUT (whose
+reply, as MPGS documents it, has no ``result``), optimistic locking, addresses in alpha-3, the simulator's
+strictness about auth, API versions and bodies, and its fault triggers."""
 
 from __future__ import annotations
 
@@ -88,28 +89,65 @@ def basic(user: str, password: str) -> dict[str, str]:
 AUTH = basic(f"merchant.{MERCHANT}", PASSWORD)
 
 
-async def test_create_then_retrieve(rig: Rig) -> None:
-    provider = rig.provider()
-    created = await provider.create(create(options={"authentication_limit": 3}))
+async def test_create_without_order_is_one_post(rig: Rig) -> None:
+    created = await rig.provider().create(create(options={"authentication_limit": 3}))
     assert 31 <= len(created.id) <= 35
-    assert created.update_status == "NO_UPDATE"
+    assert (created.update_status, created.authentication_limit) == ("NO_UPDATE", 3)
     assert created.expires_at == NOW + timedelta(minutes=15)
     assert created.aes256_key is None
-    retrieved = await provider.retrieve(created.id)
-    assert (retrieved.id, retrieved.version, retrieved.authentication_limit) == (created.id, created.version, 3)
-    assert retrieved.aes256_key is None
-    assert [(c.operation, c.status) for c in rig.state.calls] == [("create", 201), ("retrieve", 200)]
+    assert [(c.operation, c.status) for c in rig.state.calls] == [("create", 201)]
 
 
 async def test_create_with_order_puts_it_in_the_same_operation(rig: Rig) -> None:
+    """Defect 1: the PUT's reply carries no ``result`` (as MPGS documents); the create still succeeds at once."""
     provider = rig.provider(include_aes256_key=True)
-    session = await provider.create(create(order_id="order-1", amount=1234, currency="BHD"))
+    command = create(
+        order_id="order-1",
+        correlation_id="checkout-7f3a",
+        amount=1234,
+        currency="BHD",
+        customer={
+            "email": "ada@example.com",
+            "billing_address": {"line1": "1 High Street", "postal_code": "EC1A 1AA", "country_code": "GB"},
+            "shipping_address": {"city": "Prishtina", "country_code": "XK"},
+        },
+        options={"order_reference": "basket-88", "order_description": "Two tickets"},
+    )
+    session = await provider.create(command)
     stored = rig.state.sessions[f"mpgs:{session.id}"]
-    assert stored["order"] == {"amount": "1.234", "currency": "BHD", "id": "order-1"}
-    assert stored["correlationId"] == "order-1"
+    assert stored["order"] == {
+        "amount": "1.234",
+        "currency": "BHD",
+        "id": "order-1",
+        "reference": "basket-88",
+        "description": "Two tickets",
+    }
+    assert stored["customer"] == {"email": "ada@example.com"}
+    assert stored["billing"] == {"address": {"street": "1 High Street", "postcodeZip": "EC1A 1AA", "country": "GBR"}}
+    assert stored["shipping"] == {"address": {"city": "Prishtina", "country": "XKX"}}
     assert (session.update_status, session.version) == ("SUCCESS", stored["version"])
-    assert session.aes256_key == stored["aes256Key"]
+    assert (session.aes256_key, session.authentication_limit) == (stored["aes256Key"], 5)  # from the POST's reply
     assert [(c.operation, c.status) for c in rig.state.calls] == [("create", 201), ("update", 200)]
+
+
+async def test_a_customer_id_or_unknown_country_is_refused_before_any_call(rig: Rig) -> None:
+    for customer in ({"id": "cust-42"}, {"billing_address": {"country_code": "ZZ"}}):
+        with pytest.raises(ProviderError) as refused:
+            await rig.provider().create(create(order_id="o-1", customer=customer))
+        assert refused.value.code is ErrorCode.INVALID_COMMAND
+    assert rig.state.calls == []
+
+
+async def test_update_status_failure_is_a_refusal(rig: Rig) -> None:
+    provider = rig.provider()
+    created = await provider.create(create())
+    with pytest.raises(ProviderError) as refused:
+        await provider.update(update(created.id, options={"order_reference": "sim-update-failure"}))
+    assert (refused.value.code, refused.value.provider_code, refused.value.retryable) == (
+        ErrorCode.VALIDATION_FAILED,
+        "FAILURE",
+        False,
+    )
 
 
 async def test_update_with_session_version_locks_optimistically(rig: Rig) -> None:
@@ -117,10 +155,12 @@ async def test_update_with_session_version_locks_optimistically(rig: Rig) -> Non
     created = await provider.create(create())
     assert created.version is not None
     assert len(created.version) == 10
-    options = {"session_version": created.version, "order_reference": "ref-1"}
+    options = {"session_version": created.version, "order_reference": "ref-1", "authentication_limit": 7}
     updated = await provider.update(update(created.id, amount=100, currency="JPY", options=options))
     assert updated.version != created.version
     assert updated.update_status == "SUCCESS"
+    assert rig.state.sessions[f"mpgs:{created.id}"]["authenticationLimit"] == 7
+    assert updated.authentication_limit == 7  # the reply does not echo it; MPGS said SUCCESS to what we sent
     assert rig.state.sessions[f"mpgs:{created.id}"]["order"] == {
         "amount": "100",
         "currency": "JPY",
@@ -136,15 +176,13 @@ async def test_update_with_session_version_locks_optimistically(rig: Rig) -> Non
 
 
 async def test_unknown_session_is_not_found(rig: Rig) -> None:
-    provider = rig.provider()
-    for call in (provider.retrieve("SESSION0002" + "0" * 24), provider.update(update("nosuchsession", order_id="o"))):
-        with pytest.raises(ProviderError) as caught:
-            await call
-        assert (caught.value.code, caught.value.provider_status, caught.value.field) == (
-            ErrorCode.NOT_FOUND,
-            400,
-            "session.id",
-        )
+    with pytest.raises(ProviderError) as caught:
+        await rig.provider().update(update("nosuchsession", order_id="o"))
+    assert (caught.value.code, caught.value.provider_status, caught.value.field) == (
+        ErrorCode.NOT_FOUND,
+        400,
+        "session.id",
+    )
 
 
 async def test_wrong_password_is_authentication_failed(rig: Rig) -> None:
@@ -194,6 +232,10 @@ async def test_older_api_version_through_the_adapter(rig: Rig) -> None:
         ({"order": {"amount": "15.02", "currency": "GBP", "colour": "red"}}, "order.colour", "UNSUPPORTED"),
         ({"customer": {"emailAddress": "a@b.c"}}, "customer.emailAddress", "UNSUPPORTED"),
         ({"interaction": {}}, "interaction", "UNSUPPORTED"),
+        ({"metadata": {"k": "v"}}, "metadata", "UNSUPPORTED"),
+        ({"billing": {"address": {"country": "GB"}}}, "billing.address.country", "INVALID"),
+        ({"session": {"authenticationLimit": 26}}, "session.authenticationLimit", "INVALID"),
+        ({"correlationId": "x" * 101}, "correlationId", "INVALID"),
         ({"order": {"amount": "15.025", "currency": "GBP"}}, "order.amount", "INVALID"),
         ({"order": {"amount": "100.5", "currency": "JPY"}}, "order.amount", "INVALID"),
         ({"order": {"amount": 15.02, "currency": "GBP"}}, "order.amount", "INVALID"),
@@ -216,7 +258,9 @@ async def test_simulator_validates_put_bodies_strictly(
 @pytest.mark.parametrize(
     ("command", "code", "status", "cause"),
     [
-        ({"order_id": "sim-busy"}, ErrorCode.PROVIDER_UNAVAILABLE, 503, "SERVER_BUSY"),
+        ({"correlation_id": "sim-busy"}, ErrorCode.PROVIDER_UNAVAILABLE, 503, "SERVER_BUSY"),  # the POST
+        ({"correlation_id": "sim-500"}, ErrorCode.PROVIDER_UNAVAILABLE, 500, "SERVER_FAILED"),
+        ({"order_id": "sim-busy"}, ErrorCode.PROVIDER_UNAVAILABLE, 503, "SERVER_BUSY"),  # the PUT that follows
         ({"order_id": "sim-500"}, ErrorCode.PROVIDER_UNAVAILABLE, 500, "SERVER_FAILED"),
         ({"order_id": "o-1", "amount": 50000, "currency": "GBP"}, ErrorCode.PROVIDER_UNAVAILABLE, 500, "SERVER_FAILED"),
         ({"order_id": "o-1", "amount": 40000, "currency": "GBP"}, ErrorCode.VALIDATION_FAILED, 400, "INVALID_REQUEST"),
@@ -250,5 +294,5 @@ async def test_garbage_and_reset_faults(rig: Rig) -> None:
         await provider.create(create(order_id="o-1", amount=59100, currency="GBP"))
     assert (garbage.value.code, garbage.value.retryable) == (ErrorCode.PROVIDER_ERROR, True)
     with pytest.raises(ProviderError) as reset:
-        await provider.create(create(order_id="sim-reset"))
+        await provider.create(create(correlation_id="sim-reset"))
     assert (reset.value.code, reset.value.retryable) == (ErrorCode.PROVIDER_UNAVAILABLE, True)

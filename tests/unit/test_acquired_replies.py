@@ -79,6 +79,7 @@ def test_error_object_in_a_2xx_is_never_success() -> None:
         lambda: transformers.parse_updated(200, encode({"status": "error", "error_type": "odd"}), SESSION_ID)
     )
     assert error.code is ErrorCode.PROVIDER_ERROR
+    assert error.retryable  # a 2xx we cannot interpret
 
 
 @pytest.mark.parametrize(
@@ -94,17 +95,25 @@ def test_any_2xx_update_is_success_without_a_known_expiry(status: int, body: byt
 # --- errors --------------------------------------------------------------------------------------------
 
 
-def test_validation_error_names_the_first_invalid_parameter() -> None:
+def test_validation_error_names_the_first_invalid_parameter_and_quotes_all() -> None:
     error = errors.parse_error(400, encode(VALIDATION))
     assert error.code is ErrorCode.VALIDATION_FAILED
     assert not error.retryable
     assert error.provider_status == 400
     assert error.provider_code == "validation"
     assert error.field == "transaction.currency"
+    assert error.request_id == "/v1/payment-sessions"  # instance: the only reference Acquired gives
     assert error.message == (
         "Your request parameters did not pass our validation. "
-        "(transaction.currency: Must be one of the supported currencies)"
+        "(transaction.currency: Must be one of the supported currencies; transaction.amount: Must be a number)"
     )
+
+
+def test_many_invalid_parameters_are_counted_not_all_quoted() -> None:
+    items = [{"parameter": f"p{i}", "reason": "bad"} for i in range(8)]
+    error = errors.parse_error(400, encode({**VALIDATION, "invalid_parameters": items}))
+    assert error.field == "p0"
+    assert error.message.endswith("(p0: bad; p1: bad; p2: bad; p3: bad; p4: bad; 3 more)")
 
 
 def test_odd_invalid_parameters_items_are_skipped() -> None:
@@ -162,6 +171,7 @@ def test_error_json_maps_by_status(
     assert error.provider_code == provider_code
     assert error.message == body["title"]
     assert error.field is None
+    assert error.request_id == body["instance"]
 
 
 @pytest.mark.parametrize(
@@ -186,6 +196,7 @@ def test_html_and_garbage_error_bodies_map_by_status(
     assert error.retryable is retryable
     assert error.provider_status == status
     assert error.provider_code is None
+    assert error.request_id is None
     assert error.message == f"acquired answered {status} without an Acquired error body"
 
 

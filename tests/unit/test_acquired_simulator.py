@@ -121,7 +121,18 @@ async def test_transaction_is_validated(
     [
         ({"tds": {"is_active": True, "challenge_preference": "always"}}, "tds.challenge_preference"),
         ({"payment_methods": ["card", "paypal"]}, "payment_methods"),
-        ({"customer": {"billing": {"address": {"country_code": "GB"}}}}, "customer.billing.address.country_code"),
+        ({"customer": {"billing": {"address": {"country_code": "GBR"}}}}, "customer.billing.address.country_code"),
+        (
+            {"customer": {"billing": {"address": {"state": "LN", "country_code": "GB"}}}},
+            "customer.billing.address.state",
+        ),
+        ({"customer": {"shipping": {"phone": {"country_code": "+44"}}}}, "customer.shipping.phone.country_code"),
+        ({"customer": {"billing": {"phone": {"number": "020 7946"}}}}, "customer.billing.phone.number"),
+        ({"customer": {"dob": "10/03/1988"}}, "customer.dob"),
+        ({"customer": {"customer_id": "cust-1"}}, "customer.customer_id"),
+        ({"customer": {"custom_data": "not base64!"}}, "customer.custom_data"),
+        ({"transaction": {**BODY["transaction"], "custom1": "x" * 51}}, "transaction.custom1"),
+        ({"tds": {"challenge_window_size": "huge"}}, "tds.challenge_window_size"),
         ({"customer": {"email": "ada@example.com"}}, "customer.email"),
         ({"metadata": {}}, "metadata"),
         ({"save_card": None}, "save_card"),
@@ -135,6 +146,13 @@ async def test_other_parameters_are_validated(
     assert reply["invalid_parameters"][0]["parameter"] == parameter
 
 
+@pytest.mark.parametrize("country", ["GB", "gb"])
+async def test_country_codes_of_either_case_are_accepted(client: TestClient[Any, Any], country: str) -> None:
+    """Acquired's reference examples send GB, its WooCommerce plugin gb (tests/providers/acquired/README.md)."""
+    customer = {"billing": {"address": {"country_code": country}}, "shipping": {"address": {"country_code": country}}}
+    assert (await post(client, {**BODY, "customer": customer}))[0] == 201
+
+
 async def test_whole_yen_and_integers_are_accepted(client: TestClient[Any, Any]) -> None:
     assert (await post(client, {"transaction": {"order_id": "o-1", "amount": 100, "currency": "jpy"}}))[0] == 201
     assert (await post(client, {"transaction": {"order_id": "o-2", "amount": 15, "currency": "gbp"}}))[0] == 201
@@ -145,11 +163,16 @@ async def test_update_merges_and_unknown_session_is_not_found(client: TestClient
     headers = {"Authorization": f"Bearer {await token(client)}", "Content-Type": "application/json"}
     url = f"/v1/payment-sessions/{created['session_id']}"
     response = await client.put(url, json={"transaction": {"amount": 20, "currency": "gbp"}}, headers=headers)
-    assert response.status == 204
+    assert response.status == 200
+    assert await response.json() == {"status": "Success"}
     stored = state(client).sessions[f"acquired:{created['session_id']}"]
     assert stored["transaction"] == {"order_id": "order-42", "amount": 20, "currency": "gbp"}
     response = await client.put(url, json={"transaction": {"amount": 20.001}}, headers=headers)
     assert response.status == 400  # decimals checked against the stored currency
+    for create_only in ({"save_card": True}, {"is_recurring": True}, {"company_domains": ["https://s.example"]}):
+        response = await client.put(url, json=create_only, headers=headers)  # not parameters of the update
+        assert response.status == 400
+        assert (await response.json())["invalid_parameters"][0]["parameter"] == next(iter(create_only))
     response = await client.put("/v1/payment-sessions/no-such-session", json={}, headers=headers)
     assert response.status == 404
     assert (await response.json())["error_type"] == "not_found"

@@ -233,3 +233,17 @@ async def test_the_providers_reference_reaches_the_event() -> None:
     assert label == "session.failed" and isinstance(event, SessionFailed)
     assert event.error.provider_reference == "diag-42"
     assert isinstance(processed.outcome, Answer) and processed.outcome.provider_reference == "diag-42"
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("75b0f13a-04a5-41b3-83b8-123456789012", "75b0f13a-04a5-41b3-83b8-123456789012"),  # a Worldline errorId
+        ("/v1/payment-sessions", "/v1/payment-sessions"),  # an Acquired instance
+        ("see Authorization: Basic dXNlcjpwYXNz", None),  # not an id: never copied
+        ("x" * 129, None),
+        ("", None),
+    ],
+)
+def test_a_provider_reference_is_an_id_or_nothing(given: str, kept: str | None) -> None:
+    assert ProviderError(ErrorCode.PROVIDER_ERROR, "m", retryable=False, request_id=given).request_id == kept

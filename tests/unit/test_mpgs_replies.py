@@ -1,4 +1,6 @@
-"""MPGS replies from recorded JSON: sessions, refusals inside a 2xx, and every error mapping."""
+"""MPGS replies from hand-written JSON: the edges around the documented shapes of tests/providers/mpgs/ (which
+``test_mpgs_conformance.py`` parses): ``result`` values, ``updateStatus`` values, refusals inside a 2xx, and
+every error mapping."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ UPDATED = (
 
 
 def reply(result: str | None = "SUCCESS", **session: Any) -> bytes:
+    """A session reply; ``result=None`` leaves ``result`` out, as Update Session replies do."""
     body: dict[str, Any] = {"merchant": "TESTMERCHANT01", "session": {"id": "SESSION0002776555272H59580914I1"}}
     body["session"].update(session)
     if result is not None:
@@ -106,12 +109,54 @@ def test_unknown_update_status_is_never_success() -> None:
     assert error.retryable
 
 
-def test_missing_result_is_malformed_except_for_retrieve() -> None:
-    error = refusal(reply(None, version="e3f1a2b4c5"))
-    assert error.code is ErrorCode.PROVIDER_ERROR
-    assert error.retryable
-    assert parse(reply(None, version="e3f1a2b4c5"), 200, result_required=False).version == "e3f1a2b4c5"
-    assert refusal(reply("FAILURE"), result_required=False).code is ErrorCode.VALIDATION_FAILED
+@pytest.mark.parametrize("update_status", ["SUCCESS"])
+def test_an_update_reply_without_result_is_a_session_when_update_status_says_success(update_status: str) -> None:
+    """MPGS's Update Session replies carry no ``result`` (tests/providers/mpgs/update-reply.*.json)."""
+    session = parse(reply(None, updateStatus=update_status, version="0d9c8b7a61"), 200)
+    assert (session.update_status, session.version) == ("SUCCESS", "0d9c8b7a61")
+
+
+@pytest.mark.parametrize(
+    ("update_status", "code", "retryable"),
+    [
+        ("FAILURE", ErrorCode.VALIDATION_FAILED, False),
+        ("NO_UPDATE", ErrorCode.PROVIDER_ERROR, True),
+        ("PARTIAL", ErrorCode.PROVIDER_ERROR, True),
+        (None, ErrorCode.PROVIDER_ERROR, True),
+    ],
+)
+def test_without_result_anything_but_update_status_success_is_not_success(
+    update_status: str | None, code: ErrorCode, retryable: bool
+) -> None:
+    fields = {} if update_status is None else {"updateStatus": update_status}
+    error = refusal(reply(None, version="e3f1a2b4c5", aes256Key=AES_KEY, **fields))
+    assert (error.code, error.retryable, error.provider_status) == (code, retryable, 200)
+    assert AES_KEY not in repr(error)
+
+
+def test_result_success_without_update_status_is_still_success() -> None:
+    assert parse(reply("SUCCESS")).update_status is None
+
+
+@pytest.mark.parametrize(
+    ("cause", "code", "retryable"),
+    [
+        ("INVALID_REQUEST", ErrorCode.VALIDATION_FAILED, False),
+        ("REQUEST_REJECTED", ErrorCode.AUTHENTICATION_FAILED, False),
+        ("SERVER_BUSY", ErrorCode.PROVIDER_UNAVAILABLE, True),
+        ("SERVER_FAILED", ErrorCode.PROVIDER_UNAVAILABLE, True),
+        ("SOMETHING_NEW", ErrorCode.PROVIDER_ERROR, True),
+    ],
+)
+def test_an_error_object_inside_a_2xx_is_never_success(cause: str, code: ErrorCode, retryable: bool) -> None:
+    body = {"result": "ERROR", "error": {"cause": cause, "supportCode": "9a8b7c6d5e4f"}}
+    error = refusal(msgspec.json.encode(body))
+    assert (error.code, error.retryable, error.provider_code, error.request_id) == (
+        code,
+        retryable,
+        cause,
+        "9a8b7c6d5e4f",
+    )
 
 
 @pytest.mark.parametrize(
@@ -155,8 +200,8 @@ HTML = b"<html><head><title>Error</title></head><body><h1>Request blocked</h1></
         (403, HTML, ErrorCode.AUTHENTICATION_FAILED, False, None),
         (404, mpgs_error("INVALID_REQUEST"), ErrorCode.NOT_FOUND, False, None),
         (404, HTML, ErrorCode.NOT_FOUND, False, None),
-        (400, mpgs_error("REQUEST_REJECTED"), ErrorCode.VALIDATION_FAILED, False, None),
-        (403, mpgs_error("REQUEST_REJECTED"), ErrorCode.VALIDATION_FAILED, False, None),
+        (400, mpgs_error("REQUEST_REJECTED"), ErrorCode.AUTHENTICATION_FAILED, False, None),
+        (403, mpgs_error("REQUEST_REJECTED"), ErrorCode.AUTHENTICATION_FAILED, False, None),
         (429, mpgs_error("SERVER_BUSY"), ErrorCode.RATE_LIMITED, True, None),
         (503, mpgs_error("SERVER_BUSY"), ErrorCode.PROVIDER_UNAVAILABLE, True, None),
         (500, mpgs_error("SERVER_FAILED"), ErrorCode.PROVIDER_UNAVAILABLE, True, None),
@@ -167,7 +212,8 @@ HTML = b"<html><head><title>Error</title></head><body><h1>Request blocked</h1></
         (500, b"\x00\xff garbage", ErrorCode.PROVIDER_UNAVAILABLE, True, None),
         (400, b"not json at all", ErrorCode.VALIDATION_FAILED, False, None),
         (400, b'{"result":"ERROR"}', ErrorCode.VALIDATION_FAILED, False, None),
-        (418, mpgs_error("INVALID_REQUEST"), ErrorCode.PROVIDER_ERROR, False, None),
+        (418, mpgs_error("INVALID_REQUEST"), ErrorCode.VALIDATION_FAILED, False, None),  # by cause
+        (418, mpgs_error("SOMETHING_NEW"), ErrorCode.PROVIDER_ERROR, False, None),
     ],
 )
 def test_error_mapping(status: int, body: bytes, code: ErrorCode, retryable: bool, field: str | None) -> None:
@@ -193,3 +239,27 @@ def test_error_without_json_names_the_status_only() -> None:
 
 def test_long_explanation_is_truncated() -> None:
     assert len(transformers.parse_error(400, mpgs_error("INVALID_REQUEST", explanation="x" * 5000)).message) == 300
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        {"cause": "REQUEST_REJECTED", "supportCode": "6f0e1d2c3b4a"},
+        {"cause": "SERVER_FAILED", "supportCode": "6f0e1d2c3b4a"},
+        {"cause": "INVALID_REQUEST", "explanation": "x", "field": "order.id", "supportCode": "6f0e1d2c3b4a"},
+        {"cause": "SERVER_BUSY", "explanation": "busy", "supportCode": "6f0e1d2c3b4a"},
+        {"supportCode": "6f0e1d2c3b4a"},
+        {"cause": 7, "explanation": ["odd"], "field": {"x": 1}, "supportCode": "6f0e1d2c3b4a"},
+    ],
+)
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 429, 500, 503])
+def test_support_code_reaches_request_id_for_every_error_shape(error: dict[str, Any], status: int) -> None:
+    parsed = transformers.parse_error(status, msgspec.json.encode({"result": "ERROR", "error": error}))
+    assert parsed.request_id == "6f0e1d2c3b4a"
+    assert parsed.to_error_info().provider_reference == "6f0e1d2c3b4a"
+
+
+def test_odd_types_in_the_error_object_are_left_out_not_fatal() -> None:
+    body = {"result": "ERROR", "error": {"cause": 7, "explanation": ["odd"], "field": {"x": 1}}}
+    error = transformers.parse_error(400, msgspec.json.encode(body))
+    assert (error.code, error.provider_code, error.field) == (ErrorCode.VALIDATION_FAILED, None, None)

@@ -19,19 +19,22 @@ from contracts.commands import (
     CreateApplePaySession,
     CreateWorldlineSession,
     UpdateApplePaySession,
+    UpdateWorldlineSession,
 )
 from contracts.names import ErrorCode
 from service.providers.base import ProviderError
 from service.providers.http import HttpReply
-from service.providers.worldline import applepay
+from service.providers.worldline import client_api, transformers
 from service.providers.worldline.adapter import ApplePayProvider, WorldlineProvider
+from service.providers.worldline.urls import shipped_client_api_hosts
 from service.secret import Secret
-from service.settings import WorldlineAccount
+from service.settings import SettingsError, WorldlineAccount, settings_from_mapping
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 VALIDATION_URL = "https://apple-pay-gateway-cert.apple.com/paymentservices/startSession"
 BASE = "https://api.preprod.connect.worldline-solutions.com"
 SECRET = "worldline-secret-do-not-leak"
+HOSTS = shipped_client_api_hosts()
 
 
 def options(**extra: Any) -> ApplePayCreateOptions:
@@ -40,10 +43,20 @@ def options(**extra: Any) -> ApplePayCreateOptions:
 
 
 def test_body_uses_worldline_names_and_the_checked_url() -> None:
-    body = msgspec.json.decode(applepay.create_body(options(), "https://checked.example/x"))
+    body = msgspec.json.decode(transformers.applepay_body(options(), "https://checked.example/x"))
     assert body == {
         "paymentProductSession302SpecificInput": {
             "displayName": "Shop",
+            "domainName": "shop.example",
+            "validationUrl": "https://checked.example/x",
+        }
+    }
+
+
+def test_display_name_is_optional_and_left_out_when_absent() -> None:
+    body = msgspec.json.decode(transformers.applepay_body(options(display_name=None), "https://checked.example/x"))
+    assert body == {
+        "paymentProductSession302SpecificInput": {
             "domainName": "shop.example",
             "validationUrl": "https://checked.example/x",
         }
@@ -56,7 +69,7 @@ def reply(session_object: str) -> bytes:
 
 def test_session_id_is_apples_merchant_session_identifier() -> None:
     apple = '{"merchantSessionIdentifier": "SSH1234", "epochTimestamp": 1, "signature": "abc"}'
-    session = applepay.parse_session(200, reply(apple), NOW)
+    session = transformers.parse_applepay_session(200, reply(apple), NOW)
     assert session.id == "SSH1234"
     assert session.session_object == apple
     assert session.expires_at == NOW + timedelta(minutes=5)
@@ -64,7 +77,7 @@ def test_session_id_is_apples_merchant_session_identifier() -> None:
 
 @pytest.mark.parametrize("apple", ["opaque-not-json", "[1]", '{"merchantSessionIdentifier": 5}', '{"other": 1}'])
 def test_session_id_falls_back_to_a_digest(apple: str) -> None:
-    session = applepay.parse_session(201, reply(apple), NOW)
+    session = transformers.parse_applepay_session(201, reply(apple), NOW)
     assert session.id == hashlib.sha256(apple.encode()).hexdigest()[:32]
 
 
@@ -74,26 +87,40 @@ def test_session_id_falls_back_to_a_digest(apple: str) -> None:
 )
 def test_malformed_success_is_retryable(body: bytes) -> None:
     with pytest.raises(ProviderError) as caught:
-        applepay.parse_session(200, body, NOW)
+        transformers.parse_applepay_session(200, body, NOW)
     assert caught.value.code == ErrorCode.PROVIDER_ERROR
     assert caught.value.retryable
 
 
-def test_client_api_is_used_only_with_all_three_ids() -> None:
+def test_client_api_is_used_with_all_three_ids_and_the_server_api_with_none() -> None:
     full = options(client_session_id="cs-1", customer_id="1234-ab_c", client_api_url=f"{BASE}/client")
-    target = applepay.client_api_target(full, BASE)
+    target = client_api.client_api_target(full, BASE, HOSTS)
     assert target is not None
     assert target.authorization == "GCS v1Client:cs-1"
     assert target.url == f"{BASE}/client/v1/1234-ab_c/products/302/sessions"
-    assert applepay.client_api_target(options(), BASE) is None
-    assert applepay.client_api_target(options(client_session_id="cs-1", customer_id="c"), BASE) is None
+    assert client_api.client_api_target(options(), BASE, HOSTS) is None
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ({"client_session_id": "cs-1", "customer_id": "c"}, "client_api_url"),
+        ({"client_session_id": "cs-1"}, "customer_id"),
+        ({"customer_id": "c", "client_api_url": f"{BASE}/client"}, "client_session_id"),
+        ({"client_api_url": f"{BASE}/client"}, "client_session_id"),
+    ],
+)
+def test_some_client_api_ids_without_the_others_are_refused_not_dropped(given: dict[str, str], missing: str) -> None:
+    with pytest.raises(ProviderError) as caught:
+        client_api.client_api_target(options(**given), BASE, HOSTS)
+    assert (caught.value.code, caught.value.field) == (ErrorCode.INVALID_COMMAND, f"options.{missing}")
 
 
 @pytest.mark.parametrize(("field", "value"), [("client_session_id", "cs 1"), ("customer_id", "c\r\nX-Evil: 1")])
 def test_ids_that_would_break_a_header_or_path_are_refused(field: str, value: str) -> None:
     ids = {"client_session_id": "cs-1", "customer_id": "c-1", "client_api_url": f"{BASE}/client", field: value}
     with pytest.raises(ProviderError) as caught:
-        applepay.client_api_target(options(**ids), BASE)
+        client_api.client_api_target(options(**ids), BASE, HOSTS)
     assert caught.value.code == ErrorCode.INVALID_COMMAND
     assert caught.value.field == f"options.{field}"
 
@@ -204,6 +231,27 @@ def test_account_host_list_overrides_the_shipped_one() -> None:
     assert len(http.requests) == 1
 
 
+def test_account_client_api_hosts_override_the_shipped_ones() -> None:
+    http = FakeHttp(200, reply("x"))
+    own = account(client_api_hosts=["client.example.test"])
+    provider = ApplePayProvider(own, http, FixedClock())  # type: ignore[arg-type]
+    ids = {"client_session_id": "cs-9", "customer_id": "1234-c"}
+    asyncio.run(provider.create(apple_command(**ids, client_api_url="https://client.example.test/client")))
+    with pytest.raises(ProviderError) as caught:
+        asyncio.run(provider.create(apple_command(**ids, client_api_url="https://eu.api-ingenico.com/client")))
+    assert caught.value.field == "options.client_api_url"
+    assert [request["url"] for request in http.requests] == [
+        "https://client.example.test/client/v1/1234-c/products/302/sessions"
+    ]
+
+
+@pytest.mark.parametrize("host", ["https://eu.api-ingenico.com", "eu.api-ingenico.com/client", "*.", "*", "a b.com"])
+def test_client_api_hosts_must_be_host_names(host: str) -> None:
+    table = {"base_url": BASE, "merchant_id": "1", "api_key_id": "k", "secret_api_key": "s", "client_api_hosts": [host]}
+    with pytest.raises(SettingsError, match="client_api_hosts"):
+        settings_from_mapping({"accounts": {"a": {"worldline": table}}}, {})
+
+
 def test_apple_pay_errors_map_1426_to_unsupported() -> None:
     body = b'{"errorId": "e", "errors": [{"code": "1426", "id": "CREATE_SESSION_NOT_AVAILABLE_FOR_PRODUCT"}]}'
     provider = ApplePayProvider(account(), FakeHttp(404, body), FixedClock())  # type: ignore[arg-type]
@@ -214,12 +262,16 @@ def test_apple_pay_errors_map_1426_to_unsupported() -> None:
 
 
 def test_neither_provider_updates() -> None:
-    update = msgspec.convert({"command_id": "u", "session_id": "s"}, UpdateApplePaySession)
-    for provider in (
-        WorldlineProvider(account(), FakeHttp(), FixedClock()),  # type: ignore[arg-type]
-        ApplePayProvider(account(), FakeHttp(), FixedClock()),
-    ):  # type: ignore[arg-type]
+    http = FakeHttp()
+    worldline = WorldlineProvider(account(), http, FixedClock())  # type: ignore[arg-type]
+    apple_pay = ApplePayProvider(account(), http, FixedClock())  # type: ignore[arg-type]
+    calls = (
+        worldline.update(msgspec.convert({"command_id": "u", "session_id": "s"}, UpdateWorldlineSession)),
+        apple_pay.update(msgspec.convert({"command_id": "u", "session_id": "s"}, UpdateApplePaySession)),
+    )
+    for call in calls:
         with pytest.raises(ProviderError) as caught:
-            asyncio.run(provider.update(update))  # type: ignore[arg-type]
+            asyncio.run(call)
         assert caught.value.code == ErrorCode.UNSUPPORTED
         assert not caught.value.retryable
+    assert http.requests == []

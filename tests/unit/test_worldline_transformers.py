@@ -8,10 +8,12 @@ from typing import Any
 import msgspec
 import pytest
 
+from contracts.codec import decode_command
 from contracts.commands import CreateWorldlineSession
-from contracts.names import ErrorCode
+from contracts.names import CommandType, ErrorCode
+from service.messaging.intake import split_error
 from service.providers.base import ProviderError
-from service.providers.worldline import transformers
+from service.providers.worldline import APPLE_PAY, WORLDLINE, transformers
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 HTML = b"<html><head><title>Error</title></head><body>Request blocked</body></html>"
@@ -184,4 +186,52 @@ def test_echoed_tokens_are_redacted_from_the_message_and_it_is_bounded() -> None
 
 
 def test_provider_name_appears_in_fallback_messages() -> None:
-    assert "worldline-applepay" in transformers.parse_error(502, HTML, provider="worldline-applepay").message
+    assert APPLE_PAY in transformers.parse_error(502, HTML, provider=APPLE_PAY).message
+    assert WORLDLINE in transformers.parse_error(502, HTML).message
+
+
+@pytest.mark.parametrize(
+    ("body", "reference"),
+    [
+        (b'{"errorId": 4711, "errors": [{"code": 21000120}]}', "4711"),  # a number: read as text
+        (b'{"errorId": "e-1", "errors": [{"httpStatusCode": "400"}]}', "e-1"),  # odd item types do not lose it
+        (b'{"errorId": "e-2"}', "e-2"),  # no errors at all
+        (b'{"errorId": "", "errors": []}', None),
+        (b'{"errors": [{"code": "1", "requestId": "r-1"}]}', None),  # requestId is not the support reference
+    ],
+)
+def test_error_id_is_the_request_id_whatever_else_the_body_holds(body: bytes, reference: str | None) -> None:
+    error = transformers.parse_error(400, body)
+    assert error.code == ErrorCode.VALIDATION_FAILED
+    assert error.request_id == reference
+
+
+def refused_field(message_type: CommandType, body: dict[str, Any]) -> str | None:
+    try:
+        decode_command(message_type, msgspec.json.encode(body))
+    except msgspec.ValidationError as exc:
+        return split_error(str(exc))[1]
+    return None
+
+
+APPLE_OPTIONS = {"validation_url": "https://apple-pay-gateway.apple.com/x", "domain_name": "shop.example"}
+
+
+@pytest.mark.parametrize("field", ["amount", "currency", "customer", "metadata"])
+@pytest.mark.parametrize(
+    ("message_type", "body"),
+    [
+        (CommandType.CREATE, {"provider": WORLDLINE}),
+        (CommandType.CREATE, {"provider": APPLE_PAY, "options": APPLE_OPTIONS}),
+        (CommandType.UPDATE, {"provider": WORLDLINE, "session_id": "s"}),
+        (CommandType.UPDATE, {"provider": APPLE_PAY, "session_id": "s"}),
+    ],
+)
+def test_fields_worldline_cannot_take_are_refused_naming_them(
+    message_type: CommandType, body: dict[str, Any], field: str
+) -> None:
+    """They used to be accepted and silently dropped (a full create sent ``{}``)."""
+    values = {"amount": 1250, "currency": "EUR", "customer": {"email": "a@example.com"}, "metadata": {"k": "v"}}
+    command = {"command_id": "c-1", **body}
+    assert refused_field(message_type, command) is None
+    assert refused_field(message_type, {**command, field: values[field]}) == field

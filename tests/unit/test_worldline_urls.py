@@ -104,39 +104,74 @@ def test_configured_host_list_replaces_the_shipped_one() -> None:
 
 
 BASE = "https://api.preprod.connect.worldline-solutions.com"
+HOSTS = urls.shipped_client_api_hosts()
+V1 = "/client/v1"
+
+
+def test_shipped_client_api_hosts() -> None:
+    assert "*.connect.worldline-solutions.com" in HOSTS
+    assert {"eu.api-ingenico.com", "ams1.api-ingenico.com", "us.api-ingenico.com", "par.api-ingenico.com"} <= HOSTS
+    assert {"ams1.preprod.api-ingenico.com", "par-preprod.api-ingenico.com", "eu.sandbox.api-ingenico.com"} <= HOSTS
+    assert not any(host.startswith("#") or " " in host for host in HOSTS)
 
 
 @pytest.mark.parametrize(
-    ("url", "base"),
+    ("url", "base", "sent"),
     [
-        (f"{BASE}/client", BASE),
-        (f"{BASE}:443/client", BASE),
-        ("https://ams1.preprod.connect.worldline-solutions.com/client", BASE),
-        ("https://worldline-solutions.com/client", BASE),
-        ("https://eu.api.worldline-solutions.com/v2/client", BASE + "/"),
-        ("http://127.0.0.1:8080/client", "http://127.0.0.1:8080"),
-        ("http://localhost:8080/client", "http://localhost:8080"),
+        (f"{BASE}/client", BASE, f"{BASE}{V1}"),
+        (f"{BASE}{V1}", BASE, f"{BASE}{V1}"),
+        (f"{BASE}:443/client", BASE, f"{BASE}{V1}"),
+        ("https://eu.api-ingenico.com/client", BASE, f"https://eu.api-ingenico.com{V1}"),  # the reference's example
+        ("https://EU.api-ingenico.com/client/v1", BASE, f"https://eu.api-ingenico.com{V1}"),
+        (
+            "https://ams1.preprod.connect.worldline-solutions.com/client",
+            BASE,
+            f"https://ams1.preprod.connect.worldline-solutions.com{V1}",
+        ),
+        (
+            "https://api.connect.worldline-solutions.com/client",
+            "http://127.0.0.1:8080",
+            f"https://api.connect.worldline-solutions.com{V1}",
+        ),
+        ("https://par-preprod.api-ingenico.com/client/v1", BASE, f"https://par-preprod.api-ingenico.com{V1}"),
+        ("http://127.0.0.1:8080/client", "http://127.0.0.1:8080", f"http://127.0.0.1:8080{V1}"),  # same origin
+        ("http://localhost:8080/client/v1", "http://localhost:8080/", f"http://localhost:8080{V1}"),
     ],
 )
-def test_client_api_url_on_the_configured_domain_is_accepted(url: str, base: str) -> None:
-    assert urls.check_client_api_url(url, base) == url
+def test_client_api_url_on_a_documented_host_or_the_base_origin_is_accepted(url: str, base: str, sent: str) -> None:
+    assert urls.check_client_api_url(url, base, HOSTS) == sent
 
 
 @pytest.mark.parametrize(
     ("url", "base"),
     [
         ("https://evil.com/client", BASE),
-        ("https://worldline-solutions.com.evil.com/client", BASE),
-        ("https://evilworldline-solutions.com/client", BASE),
-        ("http://ams1.preprod.connect.worldline-solutions.com/client", BASE),  # sibling must be https
-        ("https://ams1.preprod.connect.worldline-solutions.com:8443/client", BASE),  # and port 443
-        (f"{BASE}/client/", BASE),  # must end with /client
+        ("https://worldline-solutions.com/client", BASE),  # no longer: the last-two-labels rule is gone
+        ("https://eu.api.worldline-solutions.com/client", BASE),  # not under connect.worldline-solutions.com
+        ("https://connect.worldline-solutions.com/client", BASE),  # "*." needs a label in front
+        ("https://x.connect.worldline-solutions.com.evil.com/client", BASE),
+        ("https://evilconnect.worldline-solutions.com/client", BASE),
+        ("https://x..connect.worldline-solutions.com/client", BASE),
+        ("https://api-ingenico.com/client", BASE),
+        ("https://eu.api-ingenico.com./client", BASE),  # trailing dot
+        ("https://eu.api-ingenico.com%2eevil.com/client", BASE),
+        ("https://ams1.sandbox.api-worldline.com/client/v1", BASE),  # SDK test fixtures only
+        ("http://eu.api-ingenico.com/client", BASE),  # must be https
+        ("https://eu.api-ingenico.com:8443/client", BASE),  # and port 443
+        ("http://ams1.preprod.connect.worldline-solutions.com/client", BASE),
+        (f"{BASE}/client/", BASE),  # the path is /client or /client/v1 exactly
         (f"{BASE}/clientx", BASE),
+        (f"{BASE}/client/v2", BASE),
+        (f"{BASE}/client/v1/", BASE),
+        (f"{BASE}/v2/client", BASE),
+        (f"{BASE}/", BASE),
         (f"{BASE}/client?x=1", BASE),
         (f"{BASE}/client#x", BASE),
         ("https://user@api.preprod.connect.worldline-solutions.com/client", BASE),
         ("https://api.preprod.connect.worldline-solutions.com@evil.com/client", BASE),
+        ("https://eu.api-ingenico.com@evil.com/client", BASE),
         ("https://10.0.0.1/client", BASE),
+        ("https://[::1]/client", BASE),
         ("http://127.0.0.1:9999/client", "http://127.0.0.1:8080"),  # same host, other port
         ("http://127.0.0.2:8080/client", "http://127.0.0.1:8080"),  # IP base: exact origin only
         ("https://0.1/client", "http://127.0.0.1:8080"),
@@ -145,4 +180,15 @@ def test_client_api_url_on_the_configured_domain_is_accepted(url: str, base: str
     ],
 )
 def test_client_api_url_elsewhere_is_refused(url: str, base: str) -> None:
-    refused(lambda: urls.check_client_api_url(url, base), "options.client_api_url")
+    refused(lambda: urls.check_client_api_url(url, base, HOSTS), "options.client_api_url")
+
+
+def test_an_accounts_own_host_list_replaces_the_shipped_one() -> None:
+    own = urls.parse_hosts(["ams1.sandbox.api-worldline.com", "*.example.test"])
+    sent = urls.check_client_api_url("https://ams1.sandbox.api-worldline.com/client/v1", BASE, own)
+    assert sent == f"https://ams1.sandbox.api-worldline.com{V1}"
+    assert urls.check_client_api_url("https://a.b.example.test/client", BASE, own) == f"https://a.b.example.test{V1}"
+    refused(
+        lambda: urls.check_client_api_url("https://eu.api-ingenico.com/client", BASE, own), "options.client_api_url"
+    )
+    assert urls.check_client_api_url(f"{BASE}/client", BASE, own) == f"{BASE}{V1}"  # the base origin stays allowed

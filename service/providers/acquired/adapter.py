@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from contracts.commands import CreateAcquiredSession, UpdateAcquiredSession
 from contracts.events import AcquiredSession
+from contracts.providers.acquired import CreateAcquiredSession, UpdateAcquiredSession
 from service.ports import Clock
-from service.providers.acquired import errors, login, transformers
+from service.providers.acquired import PROVIDER, errors, login, transformers
 from service.providers.acquired.auth import TokenCache
 from service.providers.http import HttpReply, ProviderHttp
 from service.providers.paths import segment
@@ -32,7 +32,7 @@ class AcquiredProvider:
     async def _login(self) -> tuple[str, int]:
         app_key = self._account.app_key.reveal()
         reply = await self._http.send(
-            errors.PROVIDER,
+            PROVIDER,
             "login",
             "POST",
             self._login_url,
@@ -55,7 +55,7 @@ class AcquiredProvider:
 
     async def _call(self, operation: str, method: str, url: str, body: bytes, token: str) -> HttpReply:
         return await self._http.send(
-            errors.PROVIDER,
+            PROVIDER,
             operation,
             method,
             url,
@@ -83,7 +83,7 @@ class AcquiredProvider:
 
     async def update(self, command: UpdateAcquiredSession) -> AcquiredSession:
         body = transformers.update_body(command)
-        session_id = segment(command.session_id, "session_id", SESSION_ID, provider=errors.PROVIDER)
+        session_id = segment(command.session_id, "session_id", SESSION_ID, provider=PROVIDER)
         url = f"{self._sessions_url}/{session_id}"
         reply = await self._send("update", "PUT", url, body)
         return transformers.parse_updated(reply.status, reply.body, command.session_id)

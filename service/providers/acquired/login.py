@@ -7,8 +7,8 @@ from collections.abc import Iterable
 import msgspec
 
 from contracts.names import ErrorCode
-from service.providers.acquired import wire
-from service.providers.acquired.errors import PROVIDER, parse_error
+from service.providers.acquired import PROVIDER, wire
+from service.providers.acquired.errors import parse_error
 from service.providers.base import ProviderError, malformed_reply
 
 DEFAULT_TOKEN_LIFETIME = 3600  # seconds; Acquired documents 1 h and sends it as ``expires_in``

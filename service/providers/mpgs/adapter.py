@@ -1,10 +1,11 @@
 """MPGS adapter: wires endpoints and HTTP Basic auth; the mapping lives in ``transformers``.
 
 ``create`` is one or two calls. ``POST …/session`` makes an empty session; when the command carries an order id,
-an amount with its currency or customer details, a ``PUT …/session/{id}`` follows at once in the same operation,
-so the session holds the order before a payer sees it. The ``session.created`` event then reflects the final
-``version`` and ``updateStatus``. When that ``PUT`` fails the command fails with its error: the session left
-behind is unused and expires by itself (MPGS has no idempotency key, so a retry makes a fresh one).
+an amount, order options or customer details, a ``PUT …/session/{id}`` follows at once in the same operation, so
+the session holds the order before a payer sees it. The ``session.created`` event then reflects the final
+``version`` and ``updateStatus``. Both bodies are built (and the command refused if MPGS cannot take it) before
+the ``POST``. When the ``PUT`` fails the command fails with its error: the session left behind is unused and
+expires by itself (MPGS has no idempotency key, so a retry makes a fresh one).
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import base64
 import re
 from urllib.parse import quote
 
-from contracts.commands import CreateMpgsSession, UpdateMpgsSession
 from contracts.events import MpgsSession
+from contracts.providers.mpgs import CreateMpgsSession, UpdateMpgsSession
 from service.ports import Clock
 from service.providers.base import malformed_reply
 from service.providers.http import HttpReply, ProviderHttp
-from service.providers.mpgs import transformers
+from service.providers.mpgs import PROVIDER, transformers
 from service.providers.paths import segment
 from service.settings import MpgsAccount
 
@@ -45,21 +46,21 @@ class MpgsProvider:
 
     def _session_url(self, session_id: str) -> str:
         """``…/session/{id}`` for a command's session id; refused before any request unless an MPGS id."""
-        return f"{self._url}/{segment(session_id, 'session_id', SESSION_ID, provider=transformers.PROVIDER)}"
+        return f"{self._url}/{segment(session_id, 'session_id', SESSION_ID, provider=PROVIDER)}"
 
     def _created_url(self, reply: HttpReply, session_id: str) -> str:
         """``…/session/{id}`` for the id MPGS just gave: one that is no MPGS id is a malformed reply."""
         if not SESSION_ID.fullmatch(session_id):
-            raise malformed_reply(transformers.PROVIDER, reply.status, "a session.id that is not an MPGS id")
+            raise malformed_reply(PROVIDER, reply.status, "a session.id that is not an MPGS id")
         return f"{self._url}/{session_id}"
 
-    async def _send(self, operation: str, method: str, url: str, body: bytes | None = None) -> HttpReply:
+    async def _send(self, operation: str, method: str, url: str, body: bytes) -> HttpReply:
         reply = await self._http.send(
-            transformers.PROVIDER,
+            PROVIDER,
             operation,
             method,
             url,
-            headers=self._headers(body=body is not None),
+            headers=self._headers(body=True),
             body=body,
             timeout=self._account.timeout,
             secrets=(self._account.api_password.reveal(),),
@@ -68,18 +69,14 @@ class MpgsProvider:
             raise transformers.parse_error(reply.status, reply.body)
         return reply
 
-    def _session(self, reply: HttpReply, *, result_required: bool = True) -> MpgsSession:
+    def _session(self, reply: HttpReply) -> MpgsSession:
         return transformers.parse_session(
-            reply.status,
-            reply.body,
-            now=self._clock.now(),
-            include_aes256_key=self._account.include_aes256_key,
-            result_required=result_required,
+            reply.status, reply.body, now=self._clock.now(), include_aes256_key=self._account.include_aes256_key
         )
 
     async def create(self, command: CreateMpgsSession) -> MpgsSession:
-        create_body = transformers.create_body(command)  # refuses an amount without currency before any call
-        order_body = transformers.create_order_body(command)
+        create_body = transformers.create_body(command)
+        order_body = transformers.create_order_body(command)  # refuses what MPGS cannot take, before any call
         created_reply = await self._send("create", "POST", self._url, create_body)
         created = self._session(created_reply)
         if order_body is None:
@@ -90,9 +87,4 @@ class MpgsProvider:
     async def update(self, command: UpdateMpgsSession) -> MpgsSession:
         body = transformers.update_body(command)
         reply = await self._send("update", "PUT", self._session_url(command.session_id), body)
-        return self._session(reply)
-
-    async def retrieve(self, session_id: str) -> MpgsSession:
-        """Retrieve Session (not a command yet). Its reply may lack ``result`` (unconfirmed): accepted there."""
-        reply = await self._send("retrieve", "GET", self._session_url(session_id))
-        return self._session(reply, result_required=False)
+        return transformers.merge_updated(command, self._session(reply))

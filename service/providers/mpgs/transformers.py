@@ -1,4 +1,13 @@
-"""Pure mapping between our commands and MPGS's session JSON. No I/O, testable from recorded bodies."""
+"""Pure mapping between our commands and MPGS's session JSON. No I/O, testable from recorded bodies.
+
+Every field of the MPGS command types reaches a request body, or the command is refused as ``invalid_command``
+naming the field before any call (``tests/unit/test_mpgs_no_silent_drop.py`` proves it).
+
+Replies (``tests/providers/mpgs/``): Create Session answers ``result`` SUCCESS with ``session.updateStatus``
+NO_UPDATE; Update Session answers *without* ``result`` (``merchant``, ``session {id, updateStatus, version}``, the
+API ``version`` and the echoed fields), so there ``session.updateStatus`` SUCCESS is the success. Unknown is never
+success: a FAILURE is a refusal, anything else unrecognised a retryable ``provider_error``.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +16,21 @@ from datetime import datetime, timedelta
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from contracts.commands import CreateMpgsSession, Customer, UpdateMpgsSession
 from contracts.events import MpgsSession
 from contracts.names import ErrorCode
+from contracts.providers.mpgs import CreateMpgsSession, UpdateMpgsSession
 from service.money import to_decimal_string
 from service.providers.base import ProviderError, malformed_reply
-from service.providers.mpgs import wire
-from service.providers.mpgs.errors import PROVIDER, parse_error
+from service.providers.mpgs import PROVIDER, payer, wire
+from service.providers.mpgs.errors import error_in_reply, parse_error
 
 __all__ = [  # parse_error lives in ``errors`` and is re-exported: the adapter needs only this module
     "PROVIDER",
     "SESSION_LIFETIME",
-    "check_amount",
     "create_body",
     "create_order_body",
     "merge_created",
+    "merge_updated",
     "parse_error",
     "parse_session",
     "update_body",
@@ -30,156 +39,125 @@ __all__ = [  # parse_error lives in ``errors`` and is re-exported: the adapter n
 # MPGS gives no expiry field; its documentation says a session lives "usually about 15 min". expires_at is
 # therefore an estimate from the time we saw the reply, not a value the gateway promised.
 SESSION_LIFETIME = timedelta(minutes=15)
-CORRELATION_ID_MAX = 100
 
 _encoder = msgspec.json.Encoder()
 _reply_decoder = msgspec.json.Decoder(wire.Reply)
 
 
-def _text(value: str | UnsetType | None) -> str | UnsetType:
-    """Absent, ``None`` and empty all mean "leave out": MPGS refuses empty strings and never removes a field."""
-    return value if isinstance(value, str) and value else UNSET
-
-
-def check_amount(amount: int | UnsetType | None, currency: str | UnsetType | None) -> None:
-    """An amount means nothing without its currency: refuse the command before any call."""
-    if isinstance(amount, int) and not isinstance(currency, str):
-        raise ProviderError(
-            ErrorCode.INVALID_COMMAND,
-            "amount needs a currency",
-            retryable=False,
-            field="currency",
-        )
-
-
-def _customer(customer: Customer | UnsetType | None) -> wire.Customer | UnsetType:
-    # Left out on purpose: ``customer.id`` (MPGS sessions have no payer id field) and the addresses (MPGS wants
-    # ISO 3166 alpha-3 countries, our commands carry alpha-2; sending them would need a country table).
-    # MPGS documents both ``customer.phone`` and ``customer.mobilePhone``; we send ``mobilePhone`` (the number
-    # a payer types at checkout, also used for 3-D Secure), as the Primer adapter sends ``mobileNumber``.
-    if not isinstance(customer, Customer):
+def _amount(amount: int | UnsetType | None, currency: str | UnsetType | None) -> str | UnsetType:
+    """MPGS's decimal string by the currency's exponent; an amount means nothing without its currency."""
+    if not isinstance(amount, int):
         return UNSET
-    body = wire.Customer(
-        email=_text(customer.email),
-        first_name=_text(customer.first_name),
-        last_name=_text(customer.last_name),
-        mobile_phone=_text(customer.phone),
-    )
-    return UNSET if body == wire.Customer() else body
+    if not isinstance(currency, str):
+        raise ProviderError(ErrorCode.INVALID_COMMAND, "amount needs a currency", retryable=False, field="currency")
+    return to_decimal_string(amount, currency)
+
+
+def _some(value: str | UnsetType | None) -> str | UnsetType:
+    return value if isinstance(value, str) else UNSET
 
 
 def _order(
-    order_id: str | UnsetType | None,
-    amount: int | UnsetType | None,
-    currency: str | UnsetType | None,
-    reference: str | None = None,
-    description: str | None = None,
+    command: CreateMpgsSession | UpdateMpgsSession,
+    reference: str | UnsetType | None,
+    description: str | UnsetType | None,
 ) -> wire.Order | UnsetType:
-    check_amount(amount, currency)
     body = wire.Order(
-        amount=to_decimal_string(amount, currency) if isinstance(amount, int) and isinstance(currency, str) else UNSET,
-        currency=_text(currency),
-        id=_text(order_id),
-        reference=_text(reference),
-        description=_text(description),
+        amount=_amount(command.amount, command.currency),
+        currency=_some(command.currency),
+        id=_some(command.order_id),
+        reference=_some(reference),
+        description=_some(description),
     )
     return UNSET if body == wire.Order() else body
 
 
+def _session_fields(limit: int | UnsetType | None, version: str | UnsetType = UNSET) -> wire.SessionFields | UnsetType:
+    body = wire.SessionFields(authentication_limit=limit if isinstance(limit, int) else UNSET, version=version)
+    return UNSET if body == wire.SessionFields() else body
+
+
+def _put_body(
+    command: CreateMpgsSession | UpdateMpgsSession,
+    reference: str | UnsetType | None,
+    description: str | UnsetType | None,
+    session: wire.SessionFields | UnsetType = UNSET,
+) -> wire.UpdateRequest:
+    payer.check_customer(command.customer)
+    return wire.UpdateRequest(
+        correlation_id=_some(command.correlation_id),
+        order=_order(command, reference, description),
+        customer=payer.customer_body(command.customer),
+        billing=payer.billing_body(command.customer),
+        shipping=payer.shipping_body(command.customer),
+        session=session,
+    )
+
+
 def create_body(command: CreateMpgsSession) -> bytes:
-    """``POST …/session``: the order id doubles as ``correlationId`` when it fits MPGS's 1-100 characters."""
-    check_amount(command.amount, command.currency)
-    order_id = command.order_id
-    limit = command.options.authentication_limit
+    """``POST …/session``: ``correlationId`` and ``session.authenticationLimit``; may be ``{}``."""
     body = wire.CreateRequest(
-        correlation_id=order_id if order_id and len(order_id) <= CORRELATION_ID_MAX else UNSET,
-        session=UNSET if limit is None else wire.SessionFields(authentication_limit=limit),
+        correlation_id=_some(command.correlation_id),
+        session=_session_fields(command.options.authentication_limit),
     )
     return _encoder.encode(body)
 
 
 def create_order_body(command: CreateMpgsSession) -> bytes | None:
-    """The ``PUT`` that follows a create so the new session holds the order; None when there is nothing to put."""
-    body = wire.UpdateRequest(
-        order=_order(command.order_id, command.amount, command.currency),
-        customer=_customer(command.customer),
-    )
-    return None if body == wire.UpdateRequest() else _encoder.encode(body)
+    """The ``PUT`` that follows a create so the new session holds the order, customer and addresses; None when
+    the command carries none of them. Refuses what MPGS cannot take, so call it before the ``POST``."""
+    options = command.options
+    body = _put_body(command, options.order_reference, options.order_description)
+    if msgspec.structs.replace(body, correlation_id=UNSET) == wire.UpdateRequest():
+        return None
+    return _encoder.encode(body)
 
 
 def update_body(command: UpdateMpgsSession) -> bytes:
     """``PUT …/session/{id}``: only what the command carries; ``session.version`` when given (optimistic lock)."""
     options = command.options
-    body = wire.UpdateRequest(
-        order=_order(
-            command.order_id,
-            command.amount,
-            command.currency,
-            options.order_reference,
-            options.order_description,
-        ),
-        customer=_customer(command.customer),
-        session=UNSET if not options.session_version else wire.SessionFields(version=options.session_version),
-    )
-    return _encoder.encode(body)
+    session = _session_fields(options.authentication_limit, options.session_version)
+    return _encoder.encode(_put_body(command, options.order_reference, options.order_description, session))
 
 
-def _refused(status: int, result: str) -> ProviderError:
-    """A 2xx whose ``result`` is not SUCCESS. FAILURE is final; PENDING, UNKNOWN or anything new may clear."""
-    if result == "FAILURE":
-        code, retryable = ErrorCode.VALIDATION_FAILED, False
-    else:
-        code, retryable = ErrorCode.PROVIDER_ERROR, True
+def _not_success(status: int, what: str, value: str) -> ProviderError:
+    """A 2xx saying something other than success. FAILURE is final; anything else unknown may clear on a retry."""
+    failed = value == "FAILURE"
     return ProviderError(
-        code,
-        f"mpgs answered {status} with result {result}",
-        retryable=retryable,
-        provider_status=status,
-        provider_code=result,
-    )
-
-
-_UPDATE_STATUSES = frozenset({"SUCCESS", "NO_UPDATE"})
-
-
-def _check_update_status(status: int, update_status: str | None) -> None:
-    if update_status is None or update_status in _UPDATE_STATUSES:
-        return
-    failed = update_status == "FAILURE"
-    raise ProviderError(
         ErrorCode.VALIDATION_FAILED if failed else ErrorCode.PROVIDER_ERROR,
-        f"mpgs answered {status} with session updateStatus {update_status[:40]}",
+        f"mpgs answered {status} with {what} {value}",
         retryable=not failed,
         provider_status=status,
-        provider_code=update_status[:40],
+        provider_code=value,
     )
 
 
-def parse_session(
-    status: int,
-    body: bytes,
-    *,
-    now: datetime,
-    include_aes256_key: bool,
-    result_required: bool = True,
-) -> MpgsSession:
-    """A 2xx reply as a session. ``aes256Key`` is dropped unless the account opts in; no message ever holds it.
+def _check_outcome(status: int, result: str | None, update_status: str | None) -> None:
+    """``result`` when there is one (Create), else ``session.updateStatus`` (Update); unknown is never success."""
+    update_status = (update_status or "")[:40]
+    if result is not None:
+        if result != "SUCCESS":
+            raise _not_success(status, "result", result[:40])
+        if update_status in ("", "SUCCESS", "NO_UPDATE"):  # an explicit SUCCESS needs no updateStatus
+            return
+    elif update_status == "SUCCESS":
+        return
+    raise _not_success(status, "session updateStatus", update_status or "(none)")
 
-    ``result_required=False`` is for Retrieve Session, whose reply may carry no ``result`` (unconfirmed):
-    there a missing ``result`` is accepted, any other value than SUCCESS still is not.
-    """
+
+def parse_session(status: int, body: bytes, *, now: datetime, include_aes256_key: bool) -> MpgsSession:
+    """A 2xx reply as a session. ``aes256Key`` is dropped unless the account opts in; no message ever holds it."""
     try:
         reply = _reply_decoder.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError):
         raise malformed_reply(PROVIDER, status, "a body that is not a session") from None
-    if reply.result is None and result_required:
-        raise malformed_reply(PROVIDER, status, "no result")
-    if reply.result is not None and reply.result != "SUCCESS":
-        raise _refused(status, reply.result[:40])
+    error = error_in_reply(status, reply.error)
+    if error is not None:
+        raise error
     session = reply.session
     if session is None or not session.id:
         raise malformed_reply(PROVIDER, status, "no session.id")
-    _check_update_status(status, session.update_status)
+    _check_outcome(status, reply.result, session.update_status)
     return MpgsSession(
         id=session.id,
         expires_at=now + SESSION_LIFETIME,  # an estimate: see SESSION_LIFETIME
@@ -191,7 +169,8 @@ def parse_session(
 
 
 def merge_created(created: MpgsSession, updated: MpgsSession) -> MpgsSession:
-    """The session after create + order PUT: the PUT's view, with what its reply may not echo from the create."""
+    """The session after create + PUT: the PUT's view, with what its reply does not echo from the create
+    (Update Session replies carry only ``id``, ``updateStatus`` and ``version`` of the session)."""
     return msgspec.structs.replace(
         updated,
         authentication_limit=updated.authentication_limit
@@ -199,3 +178,12 @@ def merge_created(created: MpgsSession, updated: MpgsSession) -> MpgsSession:
         else created.authentication_limit,
         aes256_key=updated.aes256_key if updated.aes256_key is not None else created.aes256_key,
     )
+
+
+def merge_updated(command: UpdateMpgsSession, updated: MpgsSession) -> MpgsSession:
+    """An update's session: Update Session replies do not echo ``authenticationLimit``; when the command set it
+    and MPGS answered SUCCESS, the session holds the value sent."""
+    limit = command.options.authentication_limit
+    if updated.authentication_limit is not None or not isinstance(limit, int):
+        return updated
+    return msgspec.structs.replace(updated, authentication_limit=limit)

@@ -1,12 +1,12 @@
-"""Primer adapter: wires endpoints and headers; the mapping lives in ``transformers``."""
+"""Primer adapter: wires the endpoint and headers; the mapping lives in ``transformers`` and ``errors``."""
 
 from __future__ import annotations
 
-from contracts.commands import CreatePrimerSession, UpdatePrimerSession
 from contracts.events import PrimerSession
-from service.providers.base import idempotency_key
-from service.providers.http import ProviderHttp
-from service.providers.primer import transformers
+from contracts.providers.primer import CreatePrimerSession, UpdatePrimerSession
+from service.providers.base import ProviderError, idempotency_key
+from service.providers.http import HttpReply, ProviderHttp
+from service.providers.primer import PROVIDER, errors, transformers
 from service.settings import PrimerAccount
 from service.tenancy import scoped_id
 
@@ -28,42 +28,37 @@ class PrimerProvider:
             "Accept": "application/json",
         }
 
-    def _secrets(self) -> tuple[str]:
-        return (self._account.api_key.reveal(),)
+    async def _send(self, operation: str, method: str, body: bytes, headers: dict[str, str]) -> HttpReply:
+        return await self._http.send(
+            PROVIDER, operation, method, self._url,
+            headers=headers, body=body, timeout=self._account.timeout, secrets=(self._account.api_key.reveal(),),
+        )  # fmt: skip
 
     async def create(self, command: CreatePrimerSession) -> PrimerSession:
         """POST with an idempotency key derived from the command id, the same on every retry.
 
-        409 IdempotencyKeyAlreadyExists means an earlier attempt created a session whose token we never
-        learnt (Primer cannot look a session up by key): that session is left to expire (24 h, no money
+        A reused key (409 IdempotencyKeyAlreadyExists) means an earlier attempt created a session whose token we
+        never learnt (Primer cannot look a session up by key): that session is left to expire (24 h, no money
         moves) and the next derived key creates the one we report. Never a failure of the command.
         """
         body = transformers.create_body(command)
+        error: ProviderError | None = None
         for attempt in range(MAX_KEY_ROTATIONS + 1):
             key = idempotency_key(scoped_id(command.account, command.command_id), attempt)
-            headers = {**self._headers(), "X-Idempotency-Key": key}
-            reply = await self._http.send(
-                transformers.PROVIDER, "create", "POST", self._url,
-                headers=headers, body=body, timeout=self._account.timeout, secrets=self._secrets(),
-            )  # fmt: skip
+            reply = await self._send("create", "POST", body, {**self._headers(), "X-Idempotency-Key": key})
             if reply.ok:
                 return transformers.parse_session(reply.status, reply.body)
-            error = transformers.parse_error(reply.status, reply.body)
-            if error.provider_code != transformers.KEY_EXISTS:
+            error = errors.parse_error(reply.status, reply.body, api_version=self._account.api_version)
+            if error.provider_code not in errors.KEY_EXISTS:
                 raise error
+        assert error is not None
         raise error
 
     async def update(self, command: UpdatePrimerSession) -> PrimerSession:
-        reply = await self._http.send(
-            transformers.PROVIDER,
-            "update",
-            "PATCH",
-            self._url,
-            headers=self._headers(),
-            body=transformers.update_body(command),
-            timeout=self._account.timeout,
-            secrets=self._secrets(),
-        )
+        """PATCH with the token in the body. Primer's reply carries no token: the command's stands."""
+        reply = await self._send("update", "PATCH", transformers.update_body(command), self._headers())
         if not reply.ok:
-            raise transformers.parse_error(reply.status, reply.body)
+            raise errors.parse_error(
+                reply.status, reply.body, operation="update", api_version=self._account.api_version
+            )
         return transformers.parse_session(reply.status, reply.body, previous_token=command.session_id)

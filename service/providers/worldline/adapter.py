@@ -1,21 +1,23 @@
-"""Worldline adapters: wire endpoints and authentication; the mapping lives in ``transformers`` and
-``applepay``, the URL checks in ``urls``. Neither provider has a session update."""
+"""Worldline adapters: endpoints and authentication. The mapping lives in ``transformers`` and ``errors``, the
+URL checks in ``urls`` and ``client_api``. Neither provider has a session update."""
 
 from __future__ import annotations
 
-from contracts.commands import (
-    CreateApplePaySession,
-    CreateWorldlineSession,
-    UpdateApplePaySession,
-    UpdateWorldlineSession,
-)
 from contracts.events import ApplePaySession, WorldlineSession
+from contracts.providers.applepay import CreateApplePaySession, UpdateApplePaySession
+from contracts.providers.worldline import CreateWorldlineSession, UpdateWorldlineSession
 from service.ports import Clock
 from service.providers.base import ProviderError, unsupported
 from service.providers.http import HttpReply, ProviderHttp
-from service.providers.worldline import applepay, signing, transformers
+from service.providers.worldline import APPLE_PAY, WORLDLINE, signing, transformers
+from service.providers.worldline.client_api import ClientApiTarget, client_api_target
 from service.providers.worldline.server_api import JSON, WorldlineServerApi
-from service.providers.worldline.urls import check_validation_url, parse_hosts, shipped_apple_hosts
+from service.providers.worldline.urls import (
+    check_validation_url,
+    parse_hosts,
+    shipped_apple_hosts,
+    shipped_client_api_hosts,
+)
 from service.settings import WorldlineAccount
 from service.tenancy import scoped_id
 
@@ -30,52 +32,49 @@ class WorldlineProvider:
     async def create(self, command: CreateWorldlineSession) -> WorldlineSession:
         body = transformers.create_body(command)
         reply = await self._api.post(
-            transformers.PROVIDER, "sessions", body, command_id=scoped_id(command.account, command.command_id)
+            WORLDLINE, "sessions", body, command_id=scoped_id(command.account, command.command_id)
         )
         if not reply.ok:
             raise transformers.parse_error(reply.status, reply.body, redact=command.options.tokens)
         return transformers.parse_session(reply.status, reply.body, self._clock.now())
 
     async def update(self, command: UpdateWorldlineSession) -> WorldlineSession:
-        raise unsupported(transformers.PROVIDER, "update")
+        raise unsupported(WORLDLINE, "update")
 
 
 class ApplePayProvider:
     """Apple Pay merchant validation: the client API when the command names a prior Worldline session,
-    else the server API. The validation URL is checked against Apple's hosts before anything is sent."""
+    else the server API. Both URLs the command brings are checked before anything is sent."""
 
     def __init__(self, account: WorldlineAccount, http: ProviderHttp, clock: Clock) -> None:
         self._api = WorldlineServerApi(account, http, clock)
         self._http = http
         self._clock = clock
-        overrides = account.applepay_domains
-        self._apple_hosts = parse_hosts(overrides) if overrides is not None else shipped_apple_hosts()
+        apple, client = account.applepay_domains, account.client_api_hosts
+        self._apple_hosts = parse_hosts(apple) if apple is not None else shipped_apple_hosts()
+        self._client_api_hosts = parse_hosts(client) if client is not None else shipped_client_api_hosts()
 
     async def create(self, command: CreateApplePaySession) -> ApplePaySession:
         options = command.options
         validation_url = check_validation_url(options.validation_url, self._apple_hosts)
-        target = applepay.client_api_target(options, self._api.base_url)
-        body = applepay.create_body(options, validation_url)
+        target = client_api_target(options, self._api.base_url, self._client_api_hosts)
+        body = transformers.applepay_body(options, validation_url)
+        key = scoped_id(command.account, command.command_id)
         if target is None:
-            resource = f"products/{applepay.APPLE_PAY_PRODUCT}/sessions"
-            reply = await self._api.post(
-                applepay.PROVIDER, resource, body, command_id=scoped_id(command.account, command.command_id)
-            )
-            return self._session(reply)
+            resource = f"products/{transformers.APPLE_PAY_PRODUCT}/sessions"
+            return self._session(await self._api.post(APPLE_PAY, resource, body, command_id=key))
         try:
-            return self._session(
-                await self._client_api_post(target, body, scoped_id(command.account, command.command_id))
-            )
+            return self._session(await self._client_api_post(target, body, key))
         except ProviderError as exc:
             exc.counts_for_breaker = False  # the command chose this host: its faults are not the account's
             raise
 
     def _session(self, reply: HttpReply) -> ApplePaySession:
         if not reply.ok:
-            raise transformers.parse_error(reply.status, reply.body, provider=applepay.PROVIDER)
-        return applepay.parse_session(reply.status, reply.body, self._clock.now())
+            raise transformers.parse_error(reply.status, reply.body, provider=APPLE_PAY)
+        return transformers.parse_applepay_session(reply.status, reply.body, self._clock.now())
 
-    async def _client_api_post(self, target: applepay.ClientApiTarget, body: bytes, command_id: str) -> HttpReply:
+    async def _client_api_post(self, target: ClientApiTarget, body: bytes, command_id: str) -> HttpReply:
         """The client API takes the session's own credential: no HMAC, no Date. The idempotence key is sent
         as on the server API; whether the client API honours it is unconfirmed, and it is harmless."""
         headers = {
@@ -84,7 +83,7 @@ class ApplePayProvider:
             "X-GCS-Idempotence-Key": signing.idempotence_key(command_id),
         }
         return await self._http.send(
-            applepay.PROVIDER,
+            APPLE_PAY,
             "create",
             "POST",
             target.url,
@@ -95,4 +94,4 @@ class ApplePayProvider:
         )
 
     async def update(self, command: UpdateApplePaySession) -> ApplePaySession:
-        raise unsupported(applepay.PROVIDER, "update")
+        raise unsupported(APPLE_PAY, "update")

@@ -81,33 +81,46 @@ def check_validation_url(url: str, apple_hosts: frozenset[str]) -> str:
     return urlunsplit(("https", host, parts.path, parts.query, ""))
 
 
-def _registrable_suffix(host: str) -> str | None:
-    """The last two DNS labels of a host name (None for IP literals and single-label names)."""
-    labels = host.split(".")
-    if _is_ip_literal(host) or len(labels) < 2 or not all(labels[-2:]):
-        return None
-    return ".".join(labels[-2:])
+CLIENT_API_PATHS = ("/client", "/client/v1")  # both forms appear in Worldline's documents and SDKs
+_HOST = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
 
 
-def check_client_api_url(url: str, base_url: str) -> str:
-    """Accept a ``clientApiUrl`` only if it ends in ``/client`` and is the server API's origin, or is https
-    on port 443 on a host under the same last two DNS labels as the server API's host.
+@functools.cache
+def shipped_client_api_hosts() -> frozenset[str]:
+    """The client API hosts Worldline documents, shipped with the service (``client_api_hosts.txt``)."""
+    text = resources.files(__package__).joinpath("client_api_hosts.txt").read_text(encoding="utf-8")
+    return parse_hosts(text.splitlines())
 
-    The two-label rule does not know public suffixes (``co.uk``); configure base URLs on a company domain.
+
+def host_allowed(host: str, rules: frozenset[str]) -> bool:
+    """``host`` is exactly one of ``rules``, or lies under a ``*.<domain>`` rule. Never an IP literal."""
+    if _is_ip_literal(host) or not _HOST.fullmatch(host):
+        return False
+    return host in rules or any(rule[1:] and host.endswith(rule[1:]) for rule in rules if rule.startswith("*."))
+
+
+def _origin(parts: SplitResult) -> str:
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    port = _port(parts)
+    return f"{parts.scheme}://{host}" if port == _DEFAULT_PORTS.get(parts.scheme) else f"{parts.scheme}://{host}:{port}"
+
+
+def check_client_api_url(url: str, base_url: str, hosts: frozenset[str]) -> str:
+    """The client API's versioned base (``…/client/v1``) for a ``clientApiUrl`` of a prior session.
+
+    Accepted: a path of ``/client`` or ``/client/v1``, no query, and either the origin of the account's
+    ``base_url`` (a simulator or a proxy the operator configured) or https on port 443 on a host of ``hosts``
+    (exact, or under a ``*.<domain>`` rule). Everything else is refused before any request.
     """
     parts = _split(url, CLIENT_API_URL_FIELD)
-    if parts.query or not parts.path.endswith("/client"):
-        raise _refused(CLIENT_API_URL_FIELD, "must end with /client and carry no query")
+    if parts.query or parts.path not in CLIENT_API_PATHS:
+        raise _refused(CLIENT_API_URL_FIELD, "the path must be /client or /client/v1, without a query")
     base = urlsplit(base_url)
-    host, base_host = parts.hostname or "", base.hostname or ""
-    same_origin = (parts.scheme, host, _port(parts)) == (base.scheme, base_host, _port(base))
-    suffix = _registrable_suffix(base_host)
-    sibling = (
-        parts.scheme == "https"
-        and _port(parts) == 443
-        and suffix is not None
-        and (host == suffix or host.endswith("." + suffix))
-    )
-    if not (same_origin or sibling):
-        raise _refused(CLIENT_API_URL_FIELD, "must be on the configured Worldline API's domain")
-    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, "", ""))
+    same_origin = (parts.scheme, parts.hostname, _port(parts)) == (base.scheme, base.hostname, _port(base))
+    if not same_origin:
+        if parts.scheme != "https" or _port(parts) != 443:
+            raise _refused(CLIENT_API_URL_FIELD, "must be https on port 443")
+        if not host_allowed(parts.hostname or "", hosts):
+            raise _refused(CLIENT_API_URL_FIELD, "the host is not a Worldline client API host of this account")
+    return _origin(parts) + CLIENT_API_PATHS[1]

@@ -1,4 +1,6 @@
-"""Worldline Connect's JSON shapes. ``UNSET`` means "leave out"; replies are read leniently."""
+"""Worldline Connect's JSON shapes, named as the official SDK's domain classes name them (``SessionRequest``,
+``PaymentProductFiltersClientSession``, ``CreatePaymentProductSessionRequest``, ``ErrorResponse``...).
+``UNSET`` means "leave out"; replies are read leniently."""
 
 from __future__ import annotations
 
@@ -33,7 +35,9 @@ class SessionReply(Struct, kw_only=True, rename="camel"):
 
 
 class ApplePayInput(Struct, kw_only=True, rename="camel"):
-    display_name: str
+    """``MobilePaymentProductSession302SpecificInput``: ``displayName`` is optional at Worldline."""
+
+    display_name: str | UnsetType = UNSET
     domain_name: str
     validation_url: str
 
@@ -61,7 +65,7 @@ class AppleMerchantSession(Struct, kw_only=True, rename="camel"):
 class ErrorItem(Struct, kw_only=True, rename="camel"):
     category: str | None = None
     code: str | int | None = None  # documented as a string; read a number too
-    http_status_code: int | None = None
+    http_status_code: int | str | None = None
     id: str | None = None
     message: str | None = None
     property_name: str | None = None
@@ -69,5 +73,7 @@ class ErrorItem(Struct, kw_only=True, rename="camel"):
 
 
 class ErrorReply(Struct, kw_only=True, rename="camel"):
-    error_id: str | None = None
+    """``ErrorResponse``: every 4xx and 5xx carries it. ``errorId`` is the reference Worldline's support asks for."""
+
+    error_id: str | int | None = None  # documented as a string; read a number too
     errors: list[ErrorItem] | None = None
