@@ -52,7 +52,10 @@ def build_store(settings: Settings, metrics: Metrics) -> IdempotencyStore:
     idempotency = settings.idempotency
     if idempotency.backend == "redis":
         return RedisStore.from_url(
-            idempotency.url.reveal(), prefix=idempotency.key_prefix, retention=idempotency.retention
+            idempotency.url.reveal(),
+            prefix=idempotency.key_prefix,
+            retention=idempotency.retention,
+            connections=min(settings.broker.prefetch, 256),  # a delivery in flight uses at most one at a time
         )
     return MemoryStore(idempotency.retention, idempotency.max_records, on_evict=metrics.store_evictions.inc)
 

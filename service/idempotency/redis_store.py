@@ -83,9 +83,14 @@ class RedisStore:
         self._release = client.register_script(_RELEASE)
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str, retention: float) -> RedisStore:
-        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
-        return cls(client, prefix=prefix, retention=retention)
+    def from_url(cls, url: str, *, prefix: str, retention: float, connections: int = 64) -> RedisStore:
+        """A client whose pool waits for a free connection (up to 5 s) rather than failing: every delivery in
+        flight may be talking to the store at once, and a refused connection would be taken for an outage."""
+        pool = redis.BlockingConnectionPool.from_url(
+            url, max_connections=connections, timeout=5, socket_timeout=5, socket_connect_timeout=5,
+            health_check_interval=30,
+        )  # fmt: skip
+        return cls(redis.Redis(connection_pool=pool), prefix=prefix, retention=retention)
 
     def _key(self, command_id: str) -> list[Any]:
         return [f"{self._prefix}command:{command_id}"]
@@ -123,4 +128,4 @@ class RedisStore:
         await self._client.ping()
 
     async def close(self) -> None:
-        await self._client.aclose()
+        await self._client.aclose(close_connection_pool=True)

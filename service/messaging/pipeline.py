@@ -75,7 +75,9 @@ class Pipeline:
             outcome = await self._decide(delivery, intake)
         except StoreUnavailable as exc:  # not the command's fault: it waits, uncounted, until the store is back
             log.warning("idempotency store unavailable", error=str(exc))
-            parked = Retry(command_type=intake.command_type, delay=self._settings.retry.store_delay, headers={},
+            # A lease we took goes with the parked command, so that copy resumes it without waiting it out.
+            headers = {LEASE_HEADER: exc.lease} if isinstance(exc, _LeaseHeld) else {}
+            parked = Retry(command_type=intake.command_type, delay=self._settings.retry.store_delay, headers=headers,
                            label="parked")  # fmt: skip
             return Processed(outcome=parked, command_type=command_type, provider=provider, store_unavailable=True)
         except Exception as exc:
@@ -118,10 +120,13 @@ class Pipeline:
         except Exception:
             await self._store.release(key, token)
             raise
-        if isinstance(outcome, RetryLater):
-            return await self._retry_later(command.command_type, key, token, outcome)
-        ours = Done(fingerprint_, encode(outcome.event).decode(), delivery.user_id)
-        stored = await self._store.finish(key, token, ours)
+        try:
+            if isinstance(outcome, RetryLater):
+                return await self._retry_later(command.command_type, key, token, outcome)
+            ours = Done(fingerprint_, encode(outcome.event).decode(), delivery.user_id)
+            stored = await self._store.finish(key, token, ours)
+        except StoreUnavailable as exc:
+            raise _LeaseHeld(str(exc), token) from None
         if stored is None:  # our lease ran out and another replica owns the command now
             return self._defer(delivery, command.command_type)
         if stored != ours:  # an earlier outcome stands
@@ -168,6 +173,14 @@ class Pipeline:
             return Reject(reason=f"still in progress elsewhere after {deferrals - 1} looks")
         delay = self._settings.retry.busy_delay
         return Retry(command_type=command_type, delay=delay, headers={DEFERRALS_HEADER: deferrals}, label="deferred")
+
+
+class _LeaseHeld(StoreUnavailable):
+    """The store went away while we held the command's lease."""
+
+    def __init__(self, message: str, lease: str) -> None:
+        super().__init__(message)
+        self.lease = lease
 
 
 class _Command(Struct, frozen=True):

@@ -13,6 +13,7 @@ from prometheus_client import generate_latest
 from contracts.events import SessionCreated, SessionFailed
 from service.providers.base import idempotency_key
 from tests.harness import TEST_RETRY, Harness, eventually
+from tests.redis_switch import RedisSwitch
 
 PRIMER_KEY = "sim-primer-key-once"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -166,3 +167,24 @@ async def test_an_unreachable_store_parks_the_command_pauses_consuming_and_never
     channel = await harness.channel()
     dead = await channel.declare_queue(service.topology.dead_letter_queue, passive=True)
     assert dead.declaration_result.message_count == 0
+
+
+async def test_a_full_prefetch_of_commands_never_runs_the_redis_pool_dry(harness: Harness) -> None:
+    """Every delivery in flight may talk to the store at once: the pool is sized to the prefetch and waits for a
+    free connection, never mistaking its own limit for an outage (it used to park commands at prefetch 256)."""
+    slow = RedisSwitch(delay=0.1)  # every store call takes 100 ms: a full prefetch needs a connection each
+    await slow.on()
+    try:
+        prefix = f"test-{uuid.uuid4().hex}:"
+        store = {"backend": "redis", "url": f"redis://127.0.0.1:{slow.port}/0", "key_prefix": prefix}
+        service = await harness.start(_accounts(harness), broker={"prefetch": 200}, idempotency=store)
+        ids = [f"cmd-pool-{index}-{uuid.uuid4().hex[:8]}" for index in range(200)]
+        await asyncio.gather(*(service.publish("session.create", _create(command_id)) for command_id in ids))
+        tap = harness.tap_for(service.topology)
+        for command_id in ids:
+            (event,) = await tap.wait_for(command_id, timeout=60)
+            assert isinstance(event, SessionCreated)
+        parked = service.service.metrics.commands.labels("session.create", "primer", "parked")
+        assert parked._value.get() == 0
+    finally:
+        await slow.close()

@@ -127,6 +127,7 @@ class OutageStore(MemoryStore):
     def __init__(self, retention: float = 3600) -> None:
         super().__init__(retention)
         self.down = False
+        self.down_at_finish = False  # the store goes away between the claim and storing the outcome
 
     def _check(self) -> None:
         if self.down:
@@ -140,6 +141,8 @@ class OutageStore(MemoryStore):
 
     async def finish(self, command_id: str, token: str, outcome: Done) -> Done | None:
         self._check()
+        if self.down_at_finish:
+            raise StoreUnavailable("fake outage after the claim")
         return await super().finish(command_id, token, outcome)
 
     async def ping(self) -> None:

@@ -247,3 +247,15 @@ async def test_the_providers_reference_reaches_the_event() -> None:
 )
 def test_a_provider_reference_is_an_id_or_nothing(given: str, kept: str | None) -> None:
     assert ProviderError(ErrorCode.PROVIDER_ERROR, "m", retryable=False, request_id=given).request_id == kept
+
+
+async def test_a_store_lost_after_the_claim_parks_the_command_with_its_lease() -> None:
+    """The parked copy takes its own lease over when it comes back, instead of waiting for it to expire."""
+    app = bootstrap_test_app()
+    app.store.down_at_finish = True
+    label, processed = await app.deliver(_delivery(_command()))
+    (write,) = app.publisher.writes
+    assert label == "parked" and processed.store_unavailable and isinstance(write.headers[LEASE_HEADER], str)
+    app.store.down_at_finish = False
+    label, _ = await app.deliver(_delivery(_command(), headers=dict(write.headers)))
+    assert label == "session.created"  # not "deferred" for a whole lease
