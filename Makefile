@@ -43,8 +43,8 @@ $(ASYNCAPI_CHECK)/node_modules/.package-lock.json: $(ASYNCAPI_CHECK)/package.jso
 demo: install services  ## simulator + service, then commands become events before your eyes
 	$(PY) deploy/demo.py
 
-bench: install services  ## commands/s, CPU per command and latency vs a plain aio-pika baseline
-	$(PY) deploy/bench/run.py
+bench: install services  ## service vs a plain aio-pika peer doing the same job (~5 min); make bench BENCH_ARGS=--quick (~1 min)
+	$(PY) deploy/bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo $(ASYNCAPI_CHECK)/node_modules

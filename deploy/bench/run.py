@@ -1,190 +1,242 @@
-"""`make bench`: commands/s, CPU per command and latency percentiles, service vs a plain aio-pika baseline.
+"""`make bench`: the service against a plain aio-pika consumer doing the same job, on the same broker, in one run.
 
-Both consumers run as subprocesses against the same broker, queues and load in one run; the service calls
-the Primer simulator (zero added latency) for every command, the baseline calls nothing. Results are printed
-and written to .bench/results.json.
+Contenders, each its own process, one at a time, their runs interleaved: ``peer`` (deploy/bench/peer.py: consume,
+decode the JSON command, POST to the provider, publish the event with confirms and ``mandatory``, ack), ``service``
+(its defaults: memory idempotency store), ``service+redis`` (Redis store under a uuid key prefix) and, with
+``--faststream``, ``faststream`` (the peer's job written with FastStream, from its own venv under .bench/). All
+call the same provider stand-in (deploy/bench/standin.py: its own process, Primer's ``POST /client-session`` after
+a fixed ``--latency-ms``) and use the same uuid-named topology, declared as the service declares it. Every
+contender gets the same prefetch (the service's default unless ``--prefetch``).
+
+Workloads, ``--runs`` times per contender (median and run-to-run spread reported):
+
+- throughput: a backlog of ``--count`` commands published (confirmed) first, then the consumer started;
+  commands/s from the first to the last event; CPU (utime + stime of the consumer) per 1,000 commands over the
+  steady part of the drain (see ``workloads.drain_figures``); peak RSS (VmHWM);
+- added latency: commands paced at half the peer's commands/s (``--rate`` to choose) for ``--latency-seconds``;
+  per command, publish to event minus the time the stand-in spent on that command; p50/p95/p99;
+- slow provider: ``--slow-latency-ms`` at prefetch ``--slow-prefetch`` with a backlog of ``--slow-backlog``: peak RSS;
+- CPU per 1,000 commands at a backlog of ``--small-backlog`` and of ``--backlog`` (``--large-runs`` times, default
+  once: it is the longest run): does it stay flat? (results.json also has it slice by slice along each drain.)
+
+Prints one table (medians ±spread, ratios to the peer) and writes every run's figures to .bench/results.json.
+Everything it creates (queues and exchanges under ``bench.<uuid>``, Redis keys under ``bench-<uuid>:``, a temp dir
+with configs and logs) is removed at the end, on failure and on Ctrl-C or SIGTERM too; then ``rabbitmqctl`` is asked
+whether anything under its prefix is left. A contender that exits or stalls fails that run only (its log is kept in
+.bench/logs/, the queues are purged, the bench goes on). Exit status 1 if a run failed or anything was left behind.
+
+The defaults take about 5 minutes on two cores; ``--quick`` is a ~1 minute smoke run (one run each, small counts).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
-import subprocess
+import shutil
+import signal
 import sys
+import tempfile
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import aio_pika
+import aiohttp
+import redis.asyncio as redis
+from broker import Names, Tap, declare_topology, leftovers, remove
+from contenders import ROOT, Contender, Environment, Process, faststream_available, install_faststream
+from plan import WORKLOADS, legend, say, workloads
+from report import Runs, table
+from workloads import Bench
 
-ROOT = Path(__file__).resolve().parents[2]
+from service.settings import Broker
+
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+QUICK = {"count": 1500, "backlog": 3000, "small_backlog": 500, "latency_seconds": 1.5, "slow_backlog": 1500, "runs": 1}
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def write_config(path: Path, suffix: str, sim_port: int) -> dict[str, str]:
-    names = {
-        "commands_exchange": f"bench.{suffix}.commands", "commands_queue": f"bench.{suffix}.commands",
-        "events_exchange": f"bench.{suffix}.events", "dead_letter_exchange": f"bench.{suffix}.dlx",
-        "dead_letter_queue": f"bench.{suffix}.dlq",
-    }  # fmt: skip
-    topology = "\n".join(f'{k} = "{v}"' for k, v in names.items())
-    path.write_text(
-        f'[broker]\nurl = "{AMQP_URL}"\n[http]\nenabled = false\n[logging]\nlevel = "info"\nformat = "json"\n'
-        f"[simulator]\nport = {sim_port}\nlatency_ms = 0\n[topology]\n{topology}\n"
-        f'[accounts.default.primer]\nbase_url = "http://127.0.0.1:{sim_port}"\napi_key = "bench-key"\n'
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add = parser.add_argument
+    add("--count", type=int, default=10_000, help="backlog of the throughput runs (default 10,000)")
+    add("--backlog", type=int, default=20_000, help="the larger backlog of the CPU-flatness runs (default 20,000)")
+    add("--small-backlog", type=int, default=1000, help="the smaller one (default 1,000)")
+    add("--latency-ms", type=float, default=50.0, help="the provider stand-in's latency (default 50)")
+    add("--latency-seconds", type=float, default=5.0, help="length of each paced latency run (default 5 s)")
+    add("--rate", type=float, help="commands/s of the latency runs (default: half the peer's commands/s)")
+    add("--prefetch", type=int, default=Broker().prefetch, help="every contender's prefetch (the service's default)")
+    add("--slow-latency-ms", type=float, default=500.0, help="the slow provider's latency (default 500)")
+    add("--slow-prefetch", type=int, default=1000, help="prefetch in the slow-provider runs (default 1,000)")
+    add("--slow-backlog", type=int, default=3000, help="backlog of the slow-provider runs (default 3,000)")
+    add("--runs", type=int, default=2, help="runs of each workload per contender (default 2)")
+    add("--large-runs", type=int, default=1, help="runs of the --backlog workload (default 1: it is the longest)")
+    add("--stand-in", choices=["simulator", "minimal"], default="simulator",
+        help="the service's Primer simulator behind a fixed latency (default), or a minimal reply")  # fmt: skip
+    add("--faststream", action="store_true", help="add a FastStream peer (makes .bench/faststream-venv once)")
+    add(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="CONTENDER",
+        help="leave out a contender (repeatable); the peer always runs",
     )
-    return names
-
-
-async def drive(names: dict[str, str], count: int, rate: float | None) -> dict[str, Any]:
-    """Publish ``count`` commands (as fast as confirms allow, or paced at ``rate``/s); time each event."""
-    connection = await aio_pika.connect_robust(AMQP_URL)
-    async with connection:
-        channel = await connection.channel()
-        events = await channel.get_exchange(names["events_exchange"])
-        tap = await channel.declare_queue(exclusive=True, auto_delete=True)
-        await tap.bind(events, "session.#")
-        sent: dict[str, float] = {}
-        latencies: list[float] = []
-        done = asyncio.Event()
-
-        async def on_event(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-            command_id = json.loads(message.body)["command_id"]
-            if command_id in sent:
-                latencies.append(time.perf_counter() - sent.pop(command_id))
-                if len(latencies) == count:
-                    done.set()
-
-        await tap.consume(on_event, no_ack=True)
-        exchange = await channel.get_exchange(names["commands_exchange"])
-        window = asyncio.Semaphore(1 if rate else 512)  # a burst keeps 512 confirms outstanding
-
-        async def publish(index: int) -> None:
-            command_id = f"bench-{uuid.uuid4()}"
-            body = {"command_id": command_id, "provider": "primer", "amount": 1000 + index % 100, "currency": "EUR"}
-            message = aio_pika.Message(json.dumps(body).encode(), content_type="application/json")
-            async with window:
-                sent[command_id] = time.perf_counter()
-                await exchange.publish(message, "session.create")
-
-        started = time.perf_counter()
-        tasks = []
-        for index in range(count):
-            tasks.append(asyncio.create_task(publish(index)))
-            if rate:
-                await asyncio.sleep(max(0.0, started + (index + 1) / rate - time.perf_counter()))
-        await asyncio.gather(*tasks)
-        await asyncio.wait_for(done.wait(), 600)
-        elapsed = time.perf_counter() - started
-    return {
-        "commands": count,
-        "seconds": round(elapsed, 3),
-        "commands_per_s": round(count / elapsed, 1),
-        "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
-        "p95_ms": round(percentile(latencies, 0.95) * 1000, 2),
-        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
-    }
-
-
-async def declare(names: dict[str, str], config: Path) -> None:
-    subprocess.run([sys.executable, "-m", "service", "--config", str(config), "topology"],
-                   check=True, capture_output=True)  # fmt: skip
-    connection = await aio_pika.connect_robust(AMQP_URL)
-    async with connection:
-        channel = await connection.channel()
-        await channel.declare_exchange(names["events_exchange"], aio_pika.ExchangeType.TOPIC, durable=True)
-
-
-async def cleanup(names: dict[str, str]) -> None:
-    connection = await aio_pika.connect_robust(AMQP_URL)
-    async with connection:
-        channel = await connection.channel()
-        for queue in (names["commands_queue"], names["dead_letter_queue"]):
-            await channel.queue_delete(queue)
-        for exchange in (names["commands_exchange"], names["events_exchange"], names["dead_letter_exchange"]):
-            await channel.exchange_delete(exchange)
-
-
-def start(cmd: list[str], ready_marker: str, log: Path) -> subprocess.Popen[bytes]:
-    """Start ``cmd`` with its output in ``log`` and wait until ``ready_marker`` shows up there."""
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT)
-    deadline = time.monotonic() + 60
-    while ready_marker not in log.read_text(errors="replace"):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"bench: {cmd[-1]} did not start, see {log}")
-        time.sleep(0.1)
-    return proc
-
-
-def measure(name: str, cmd: list[str], marker: str, names: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
-    proc = start(cmd, marker, ROOT / ".bench" / f"{name.split(maxsplit=1)[0]}.log")
-    try:
-        asyncio.run(drive(names, min(200, args.count), None))  # warm-up
-        cpu0 = cpu_seconds(proc.pid)
-        burst = asyncio.run(drive(names, args.count, None))
-        cpu = cpu_seconds(proc.pid) - cpu0
-        paced = asyncio.run(drive(names, args.paced_count, args.rate))
-    finally:
-        proc.terminate()
-        proc.wait(30)
-    burst["cpu_ms_per_command"] = round(cpu * 1000 / args.count, 3)
-    return {"consumer": name, "burst": burst, f"paced_{args.rate:g}_per_s": paced}
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=5000, help="commands in the burst run")
-    parser.add_argument("--rate", type=float, default=200.0, help="commands/s in the paced latency run")
-    parser.add_argument("--paced-count", type=int, default=2000)
-    args = parser.parse_args()
-    out = ROOT / ".bench"
-    out.mkdir(exist_ok=True)
-    suffix = uuid.uuid4().hex[:8]
-    config = out / "bench.toml"
-    names = write_config(config, suffix, 18080)
-    asyncio.run(declare(names, config))
-    simulator = start(
-        [sys.executable, "-m", "service", "--config", str(config), "simulate"],
-        "simulator listening",
-        out / "simulator.log",
+    add(
+        "--quick", action="store_true", help="a ~1 minute smoke run: " + ", ".join(f"{k}={v}" for k, v in QUICK.items())
     )
-    results = []
+    add("--workloads", default=",".join(WORKLOADS), help=f"a comma-separated subset of {','.join(WORKLOADS)}")
+    add("--out", type=Path, default=ROOT / ".bench" / "results.json")
+    args = parser.parse_args(argv)
+    args.workloads = args.workloads.split(",")
+    if unknown := set(args.workloads) - set(WORKLOADS):
+        parser.error(f"unknown workloads {sorted(unknown)}")
+    if "latency" in args.workloads and "throughput" not in args.workloads and not args.rate:
+        parser.error("latency without throughput needs --rate (it is half the peer's commands/s otherwise)")
+    if args.quick:
+        for key, value in QUICK.items():
+            if getattr(args, key) == parser.get_default(key):
+                setattr(args, key, value)
+    return args
+
+
+def contenders(args: argparse.Namespace) -> list[Contender]:
+    """The peer first (the latency runs' rate is half its commands/s); FastStream when its venv is there."""
+    chosen = [
+        Contender("peer", "peer"),
+        Contender("service", "service"),
+        Contender("service+redis", "service", "redis"),
+    ]
+    if args.faststream and (faststream_available() or install_faststream()):
+        chosen.insert(1, Contender("faststream", "faststream"))
+    return [c for c in chosen if c.name == "peer" or c.name not in args.skip]
+
+
+async def remove_redis_keys(url: str, prefix: str) -> int:
+    client = redis.from_url(url)
+    removed = 0
     try:
-        baseline_cmd = [sys.executable, str(ROOT / "deploy/bench/baseline.py"), AMQP_URL,
-                        names["commands_queue"], names["events_exchange"], "256"]  # fmt: skip
-        results.append(measure("aio-pika baseline", baseline_cmd, "ready", names, args))
-        service_cmd = [sys.executable, "-m", "service", "--config", str(config), "run"]
-        results.append(measure("payment-sessions", service_cmd, '"consuming"', names, args))
+        keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=1000)]
+        for start in range(0, len(keys), 1000):
+            removed += await client.unlink(*keys[start : start + 1000])
     finally:
-        simulator.terminate()
-        simulator.wait(30)
-        asyncio.run(cleanup(names))
-    report = {"machine": f"{os.cpu_count()} cores", "results": results}
-    (out / "results.json").write_text(json.dumps(report, indent=2))
-    header = f"{'consumer':<20}{'cmd/s':>9}{'CPU ms/cmd':>12}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-    paced_key = f"paced_{args.rate:g}_per_s"
-    print(f"burst of {args.count} commands (throughput, CPU); latency paced at {args.rate:g}/s")
-    print(header)
-    for row in results:
-        burst, paced = row["burst"], row[paced_key]
-        print(f"{row['consumer']:<20}{burst['commands_per_s']:>9}{burst['cpu_ms_per_command']:>12}"
-              f"{paced['p50_ms']:>9}{paced['p95_ms']:>9}{paced['p99_ms']:>9}")  # fmt: skip
-    return 0
+        await client.aclose()
+    return removed
+
+
+async def broker_cleanup(names: Names, attempts: int = 15) -> None:
+    """Remove the topology; a broker that is briefly away (a restart, ``close_all_connections``) is waited for."""
+    for attempt in range(attempts):
+        try:
+            connection = await aio_pika.connect(AMQP_URL, client_properties={"connection_name": "bench-cleanup"})
+            async with connection:
+                await remove(connection, names)
+        except (OSError, aio_pika.exceptions.AMQPError) as exc:
+            if attempt == attempts - 1:
+                raise
+            say(f"bench: clean-up waits for the broker ({type(exc).__name__})")
+            await asyncio.sleep(2)
+        else:
+            return
+
+
+async def bench(args: argparse.Namespace, chosen: list[Contender], results: dict[str, Any]) -> None:
+    names = Names.fresh()
+    redis_prefix = f"bench-{uuid.uuid4().hex[:12]}:"
+    results.update(prefix=names.prefix, redis_prefix=redis_prefix)
+    workdir = Path(tempfile.mkdtemp(prefix="payment-sessions-bench-"))
+    async with contextlib.AsyncExitStack() as stack:
+        stack.push(partial(_keep_logs_on_failure, workdir))
+        stack.push_async_callback(broker_cleanup, names)  # runs after every process below has stopped
+        if any(c.store == "redis" for c in chosen):
+            stack.push_async_callback(remove_redis_keys, REDIS_URL, redis_prefix)
+        standin_cmd = [sys.executable, str(ROOT / "deploy/bench/standin.py"), "--handler", args.stand_in,
+                       "--latency-ms", str(args.latency_ms)]  # fmt: skip
+        standin = Process("stand-in", standin_cmd, workdir / "standin.log")
+        stack.callback(standin.stop)
+        port = int((await standin.wait_for("listening")).split()[1])
+        connection = await aio_pika.connect(AMQP_URL, client_properties={"connection_name": "bench-driver"})
+        stack.push_async_callback(connection.close)
+        channel = await connection.channel(publisher_confirms=True)
+        await declare_topology(channel, names)
+        tap = Tap()
+        await tap.start(await connection.channel(), names)
+        http = await stack.enter_async_context(aiohttp.ClientSession())
+        env = Environment(AMQP_URL, REDIS_URL, redis_prefix, names, f"http://127.0.0.1:{port}", workdir)
+        say(f"bench {names.prefix}: {', '.join(c.name for c in chosen)}; stand-in {standin_description(args)}")
+        await workloads(Bench(env, connection, channel, tap, http, standin), chosen, args, results)
+
+
+def _keep_logs_on_failure(workdir: Path, kind: type[BaseException] | None, *_: object) -> None:
+    """The temp dir goes; after a failure its logs are kept in .bench/logs/ first."""
+    if kind is not None and not issubclass(kind, asyncio.CancelledError | KeyboardInterrupt):
+        kept = ROOT / ".bench" / "logs"
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(workdir, kept, ignore=shutil.ignore_patterns("*.toml"))
+        say(f"bench: the processes' logs are in {kept}")
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def standin_description(args: argparse.Namespace) -> str:
+    handler = {"simulator": "the service's Primer simulator (service/simulator/primer.py)",
+               "minimal": "a minimal Primer reply"}[args.stand_in]  # fmt: skip
+    return f"{handler} after a fixed {args.latency_ms:g} ms, own process (deploy/bench/standin.py)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    results: dict[str, Any] = {"settings": settings, "stand_in": standin_description(args), "runs": {},
+                               "machine": {"cores": os.cpu_count(), "load_before": os.getloadavg()}}  # fmt: skip
+    started = time.monotonic()
+    status = 0
+    chosen = contenders(args)
+    try:
+        asyncio.run(_main_task(args, chosen, results))
+    except KeyboardInterrupt:
+        say("bench: interrupted; everything it created was removed")
+        status = 130
+    except Exception as exc:  # noqa: BLE001 - report, keep the partial results, exit non-zero
+        say(f"bench: failed: {type(exc).__name__}: {exc}")
+        status = 1
+    results["machine"]["load_after"] = os.getloadavg()
+    results["seconds"] = round(time.monotonic() - started, 1)
+    left = leftovers(results.get("prefix", "bench.none"))
+    results["left_on_broker"] = left
+    say("broker: " + ("not checked (no rabbitmqctl)" if left is None else f"{len(left)} left {left}" if left else
+                      f"nothing left under {results.get('prefix')}"))  # fmt: skip
+    contender_names = [c.name for c in chosen if c.name in _seen(results["runs"])]
+    if results["runs"]:
+        text, results["summary"] = table(results["runs"], contender_names, args)
+        print(f"\n{results['stand_in']}; {results['seconds']:.0f} s on {os.cpu_count()} cores, "
+              f"load {results['machine']['load_before'][0]:.1f} before\n{text}\n{legend(results)}")  # fmt: skip
+    failures = [f"{workload} {name} run {index + 1}: {run['failed']}" for workload, per in results["runs"].items()
+                for name, runs in per.items() for index, run in enumerate(runs) if "failed" in run]  # fmt: skip
+    if failures:
+        print("\nFAILED RUNS (left out of the medians):\n" + "\n".join(failures))
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    say(f"raw results: {args.out}")
+    return status or (1 if left or failures else 0)
+
+
+def _seen(runs: Runs) -> set[str]:
+    return {name for per_contender in runs.values() for name in per_contender}
+
+
+async def _main_task(args: argparse.Namespace, chosen: list[Contender], results: dict[str, Any]) -> None:
+    """SIGTERM cancels the bench like Ctrl-C does, so the clean-up runs."""
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        await bench(args, chosen, results)
+    except asyncio.CancelledError:
+        raise KeyboardInterrupt from None
 
 
 if __name__ == "__main__":

@@ -1,0 +1,185 @@
+"""The consumers under test and the processes that run them (and the stand-in): started in their own session so a
+Ctrl-C reaches only the bench, which stops them in order; each dies with the bench if the bench is killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from broker import Names
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = Path(__file__).resolve().parent
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PR_SET_PDEATHSIG = 1
+API_KEY = "bench-key"
+
+
+def _die_with_parent() -> None:
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class Process:
+    """A child process with its output in ``log``; CPU and peak RSS read from ``/proc``."""
+
+    def __init__(self, name: str, cmd: list[str], log: Path) -> None:
+        self.name = name
+        self.log = log
+        with log.open("wb") as sink:
+            self._popen = subprocess.Popen(
+                cmd, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 - the bench starts no threads before its children
+            )  # fmt: skip
+        self.pid = self._popen.pid
+
+    async def wait_for(self, marker: str, timeout: float = 60.0) -> str:
+        """The first line of output holding ``marker``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in self.log.read_text(errors="replace").splitlines():
+                if marker in line:
+                    return line
+            if self._popen.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} did not start:\n{self.tail()}")
+            await asyncio.sleep(0.05)
+
+    def keep_log(self) -> Path:
+        """A copy in .bench/logs/ (the temp dir goes at the end)."""
+        kept = ROOT / ".bench" / "logs" / self.log.name
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.log, kept)
+        return kept
+
+    def running(self) -> bool:
+        return self._popen.poll() is None
+
+    def warnings(self) -> dict[str, int]:
+        """What it logged at warning level or above (JSON lines: the service), and any other output but the
+        ready marker (the peers print nothing else unless something went wrong)."""
+        found: Counter[str] = Counter()
+        for line in self.log.read_text(errors="replace").splitlines():
+            if '"level": "warning"' in line or '"level": "error"' in line or '"level": "critical"' in line:
+                with contextlib.suppress(ValueError, AttributeError):
+                    record = json.loads(line)
+                    found[record["event"] + (f" ({record['error']})" if record.get("error") else "")] += 1
+            elif not line.startswith("{") and line.strip() not in ("", "ready"):
+                found["other output lines"] += 1
+        return dict(found)
+
+    def cpu(self) -> float:
+        """User plus system CPU seconds so far (``/proc/<pid>/stat`` utime + stime)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+    def peak_rss_mb(self) -> float:
+        """``VmHWM`` from ``/proc/<pid>/status``: the largest resident set so far."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError(f"no VmHWM for {self.name}")
+
+    def stop(self, grace: float = 20.0) -> None:
+        """SIGTERM, then SIGKILL after ``grace`` seconds."""
+        if self._popen.poll() is None:
+            self._popen.send_signal(signal.SIGTERM)
+            try:
+                self._popen.wait(grace)
+            except subprocess.TimeoutExpired:
+                self._popen.kill()
+                self._popen.wait()
+
+
+@dataclass(frozen=True)
+class Environment:
+    amqp_url: str
+    redis_url: str
+    redis_prefix: str
+    names: Names
+    provider_url: str
+    workdir: Path  # temporary: configs and logs
+
+
+@dataclass(frozen=True)
+class Contender:
+    name: str
+    kind: str  # "peer" | "faststream" | "service"
+    store: str = "memory"
+
+    def start(self, env: Environment, prefetch: int, label: str) -> tuple[Process, str]:
+        """The running process and the output marker that says it consumes."""
+        log = env.workdir / f"{self.name}.{label}.log"
+        t = env.names.topology
+        if self.kind == "service":
+            config = write_service_config(env, self.store, prefetch, env.workdir / f"{self.name}.{prefetch}.toml")
+            cmd = [sys.executable, "-m", "service", "--config", str(config), "run"]
+            return Process(self.name, cmd, log), '"event": "consuming"'
+        script = {"peer": BENCH / "peer.py", "faststream": BENCH / "faststream_peer.py"}[self.kind]
+        python = faststream_python() if self.kind == "faststream" else sys.executable
+        args = [env.amqp_url, t.commands_queue, t.events_exchange, env.provider_url, str(prefetch)]
+        return Process(self.name, [str(python), str(script), *args], log), "ready"
+
+
+def write_service_config(env: Environment, store: str, prefetch: int, path: Path) -> Path:
+    topology = "\n".join(f'{key} = "{value}"' for key, value in _topology_items(env.names))
+    idempotency = 'backend = "memory"\n'
+    if store == "redis":
+        idempotency = f'backend = "redis"\nurl = "{env.redis_url}"\nkey_prefix = "{env.redis_prefix}"\n'
+    path.write_text(
+        f"shutdown_grace = 10\n"
+        f'[broker]\nurl = "{env.amqp_url}"\nprefetch = {prefetch}\n'
+        f"[http]\nenabled = false\n"
+        f'[logging]\nlevel = "info"\nformat = "json"\n'
+        f"[topology]\n{topology}\n"
+        f"[idempotency]\n{idempotency}"
+        f'[accounts.default.primer]\nbase_url = "{env.provider_url}"\napi_key = "{API_KEY}"\n'
+    )
+    return path
+
+
+def _topology_items(names: Names) -> list[tuple[str, str]]:
+    t = names.topology
+    fields = ("commands_exchange", "commands_queue", "events_exchange", "dead_letter_exchange", "dead_letter_queue")
+    return [(name, getattr(t, name)) for name in fields]
+
+
+FASTSTREAM_VENV = ROOT / ".bench" / "faststream-venv"
+
+
+def faststream_python() -> Path:
+    return FASTSTREAM_VENV / "bin" / "python"
+
+
+def faststream_available() -> bool:
+    python = faststream_python()
+    if not python.exists():
+        return False
+    with contextlib.suppress(subprocess.SubprocessError, OSError):
+        check = subprocess.run([str(python), "-c", "import faststream, aiohttp"], capture_output=True, check=False)
+        return check.returncode == 0
+    return False
+
+
+def install_faststream() -> bool:
+    """``.bench/faststream-venv`` with FastStream (and aiohttp) from PyPI; the project's venv is left alone."""
+    steps = [
+        [sys.executable, "-m", "venv", str(FASTSTREAM_VENV)],
+        [str(faststream_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "faststream[rabbit]", "aiohttp"],
+    ]  # fmt: skip
+    for step in steps:
+        if subprocess.run(step, check=False).returncode != 0:
+            print("bench: FastStream did not install; running without it", file=sys.stderr)
+            return False
+    return faststream_available()
