@@ -207,8 +207,8 @@ def main() -> int:
                 proc.wait(timeout=30)
     print(paint("1", "\nService log, one summary line per command:"))
     for line in (LOGS / "service.log").read_text().splitlines():
-        if '"event": "command"' in line:
-            record = json.loads(line)
+        record = json.loads(line) if line.startswith("{") else {}
+        if record.get("event") == "command":
             provider = record.get("provider") or "-"
             print(f"   {record['command_id']:<16} {provider:<20} {record['outcome']:<16} {record['duration_ms']} ms")
     verdict = "all scenarios behaved" if not failures else f"{failures} scenario(s) misbehaved"

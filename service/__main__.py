@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from service.logs import configure_logging
 
     stream = sys.stderr if args.command in ("send", "dead-letters") else sys.stdout
-    configure_logging(settings.logging.level, settings.logging.format, stream)
+    configure_logging(settings.logging.level, settings.logging.format, stream, cache_loggers=True)
     if args.command == "run":
         from service.runner import run
 

@@ -67,7 +67,8 @@ async def running_service(settings: Settings, *, clock: Clock | None = None) -> 
     metrics = Metrics()
     async with contextlib.AsyncExitStack() as stack:
         session = await stack.enter_async_context(
-            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, limit_per_host=256))
+            # every delivery in flight may be in one provider call: keep that many connections per host alive
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, limit_per_host=settings.broker.prefetch))
         )
         providers = build_providers(settings.accounts, ProviderHttp(session, metrics), clock)
         log.info(

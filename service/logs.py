@@ -6,12 +6,14 @@ renderer, so a hostile field can never forge a second record (S2).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
 from collections.abc import MutableMapping
 from typing import Any, TextIO
 
+import msgspec
 import structlog
 
 from service.secret import MASK, Secret
@@ -22,8 +24,13 @@ _SECRET_KEY = re.compile(
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x1b]")
 
 
+@functools.lru_cache(maxsize=4096)
+def _secret_key(key: str) -> bool:
+    return bool(_SECRET_KEY.search(key))
+
+
 def _redact(value: Any, key: str = "") -> Any:
-    if isinstance(value, Secret) or (key and _SECRET_KEY.search(key) and value is not None):
+    if isinstance(value, Secret) or (key and value is not None and _secret_key(key)):
         return MASK
     if isinstance(value, dict):
         return {k: _redact(v, str(k)) for k, v in value.items()}
@@ -46,10 +53,21 @@ def _escape(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMap
     return event_dict
 
 
-def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | None = None) -> None:
+_json = msgspec.json.Encoder(enc_hook=str)  # whatever a library logs that JSON has no type for: its str()
+
+
+def _render_json(event_dict: Any, **_: Any) -> str:
+    return _json.encode(event_dict).decode()
+
+
+def configure_logging(
+    level: str = "info", fmt: str = "auto", stream: TextIO | None = None, *, cache_loggers: bool = False
+) -> None:
+    """``cache_loggers`` (one configuration per process, as ``run`` has) binds each logger once, on first use;
+    tests reconfigure per test and leave it off."""
     stream = stream or sys.stdout
     as_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
-    renderer: Any = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
+    renderer: Any = structlog.processors.JSONRenderer(_render_json) if as_json else structlog.dev.ConsoleRenderer()
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -63,7 +81,7 @@ def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | N
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
         logger_factory=structlog.PrintLoggerFactory(stream),
-        cache_logger_on_first_use=False,
+        cache_logger_on_first_use=cache_loggers,
     )
     _route_stdlib_logging(stream, processors, renderer)
 

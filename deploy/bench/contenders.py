@@ -55,6 +55,9 @@ class Process:
                 raise RuntimeError(f"{self.name} did not start:\n{self.tail()}")
             await asyncio.sleep(0.05)
 
+    def tail(self, lines: int = 20) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
     def keep_log(self) -> Path:
         """A copy in .bench/logs/ (the temp dir goes at the end)."""
         kept = ROOT / ".bench" / "logs" / self.log.name
@@ -70,12 +73,14 @@ class Process:
         ready marker (the peers print nothing else unless something went wrong)."""
         found: Counter[str] = Counter()
         for line in self.log.read_text(errors="replace").splitlines():
-            if '"level": "warning"' in line or '"level": "error"' in line or '"level": "critical"' in line:
-                with contextlib.suppress(ValueError, AttributeError):
-                    record = json.loads(line)
+            if not line.startswith("{"):
+                if line.strip() not in ("", "ready"):
+                    found["other output lines"] += 1
+                continue
+            with contextlib.suppress(ValueError, AttributeError, KeyError):
+                record = json.loads(line)
+                if record.get("level") in ("warning", "error", "critical"):
                     found[record["event"] + (f" ({record['error']})" if record.get("error") else "")] += 1
-            elif not line.startswith("{") and line.strip() not in ("", "ready"):
-                found["other output lines"] += 1
         return dict(found)
 
     def cpu(self) -> float:
@@ -124,7 +129,7 @@ class Contender:
         if self.kind == "service":
             config = write_service_config(env, self.store, prefetch, env.workdir / f"{self.name}.{prefetch}.toml")
             cmd = [sys.executable, "-m", "service", "--config", str(config), "run"]
-            return Process(self.name, cmd, log), '"event": "consuming"'
+            return Process(self.name, cmd, log), '"consuming"'  # the service's {"event": "consuming", ...} line
         script = {"peer": BENCH / "peer.py", "faststream": BENCH / "faststream_peer.py"}[self.kind]
         python = faststream_python() if self.kind == "faststream" else sys.executable
         args = [env.amqp_url, t.commands_queue, t.events_exchange, env.provider_url, str(prefetch)]

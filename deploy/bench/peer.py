@@ -99,7 +99,7 @@ async def main(url: str, commands_queue: str, events_exchange: str, provider_url
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-    connector = aiohttp.TCPConnector(limit=0, limit_per_host=256)  # as the service's (service/bootstrap.py)
+    connector = aiohttp.TCPConnector(limit=0, limit_per_host=prefetch)  # as the service's (service/bootstrap.py)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=10)) as http:
         connection = await aio_pika.connect_robust(url, client_properties={"connection_name": "bench-peer"})
         async with connection:
