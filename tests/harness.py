@@ -214,8 +214,12 @@ class Harness:
         return self._taps[topology.events_exchange]
 
     async def _cleanup_topologies(self) -> None:
-        assert self._connection is not None
-        channel = await self._connection.channel()
+        """On a connection of its own: after a broker restart the harness's robust one may not be back yet."""
+        connection = await _connect_within(self.amqp_url, 60)
+        async with connection:
+            await self._delete_topologies(await connection.channel())
+
+    async def _delete_topologies(self, channel: aio_pika.abc.AbstractChannel) -> None:
         for settings in self._topologies:
             names = settings.topology
             delays = retry_delays(settings.retry)
@@ -226,7 +230,17 @@ class Harness:
             for exchange in (names.commands_exchange, names.events_exchange, names.dead_letter_exchange):
                 with contextlib.suppress(Exception):
                     await channel.exchange_delete(exchange)
-        await channel.close()
+
+
+async def _connect_within(url: str, seconds: float) -> aio_pika.abc.AbstractConnection:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        try:
+            return await aio_pika.connect(url)
+        except (ConnectionError, OSError, aio_pika.exceptions.AMQPConnectionError):
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
 
 
 def write_config(path: Path, amqp_url: str, topology: Topology, extra: str = "") -> Path:
