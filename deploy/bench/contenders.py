@@ -34,15 +34,16 @@ def _die_with_parent() -> None:
 class Process:
     """A child process with its output in ``log``; CPU and peak RSS read from ``/proc``."""
 
-    def __init__(self, name: str, cmd: list[str], log: Path) -> None:
+    def __init__(self, name: str, cmd: list[str], log: Path, cwd: Path = ROOT) -> None:
         self.name = name
         self.log = log
         with log.open("wb") as sink:
             self._popen = subprocess.Popen(
-                cmd, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
+                cmd, stdout=sink, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True,
                 preexec_fn=_die_with_parent,  # noqa: PLW1509 - the bench starts no threads before its children
             )  # fmt: skip
         self.pid = self._popen.pid
+        self._spy = _profiler(self.pid, log.stem)
 
     async def wait_for(self, marker: str, timeout: float = 60.0) -> str:
         """The first line of output holding ``marker``."""
@@ -97,6 +98,10 @@ class Process:
 
     def stop(self, grace: float = 20.0) -> None:
         """SIGTERM, then SIGKILL after ``grace`` seconds."""
+        if self._spy is not None and self._spy.poll() is None:
+            self._spy.send_signal(signal.SIGINT)  # py-spy writes its profile on SIGINT
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._spy.wait(30)
         if self._popen.poll() is None:
             self._popen.send_signal(signal.SIGTERM)
             try:
@@ -104,6 +109,19 @@ class Process:
             except subprocess.TimeoutExpired:
                 self._popen.kill()
                 self._popen.wait()
+
+
+def _profiler(pid: int, name: str) -> subprocess.Popen[bytes] | None:
+    """With ``BENCH_PROFILE=<dir>``: py-spy samples the process (collapsed stacks in ``<dir>/<name>.txt``); for
+    finding where the time goes, not for the figures (py-spy's own sampling costs the machine some CPU)."""
+    folder = os.environ.get("BENCH_PROFILE")
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not folder or not Path(spy).exists():
+        return None
+    out = Path(folder).resolve() / f"{name}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [spy, "record", "--format", "raw", "--rate", "200", "--nonblocking", "--pid", str(pid), "-o", str(out)]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 @dataclass(frozen=True)
@@ -121,6 +139,7 @@ class Contender:
     name: str
     kind: str  # "peer" | "faststream" | "service"
     store: str = "memory"
+    tree: Path = ROOT  # another checkout (``--baseline``): ``python -m service`` runs from there
 
     def start(self, env: Environment, prefetch: int, label: str) -> tuple[Process, str]:
         """The running process and the output marker that says it consumes."""
@@ -129,7 +148,8 @@ class Contender:
         if self.kind == "service":
             config = write_service_config(env, self.store, prefetch, env.workdir / f"{self.name}.{prefetch}.toml")
             cmd = [sys.executable, "-m", "service", "--config", str(config), "run"]
-            return Process(self.name, cmd, log), '"consuming"'  # the service's {"event": "consuming", ...} line
+            # the service's {"event": "consuming", ...} line says it consumes
+            return Process(self.name, cmd, log, cwd=self.tree), '"consuming"'
         script = {"peer": BENCH / "peer.py", "faststream": BENCH / "faststream_peer.py"}[self.kind]
         python = faststream_python() if self.kind == "faststream" else sys.executable
         args = [env.amqp_url, t.commands_queue, t.events_exchange, env.provider_url, str(prefetch)]

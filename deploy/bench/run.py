@@ -37,10 +37,12 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -89,6 +91,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add(
         "--quick", action="store_true", help="a ~1 minute smoke run: " + ", ".join(f"{k}={v}" for k, v in QUICK.items())
     )
+    add("--baseline", metavar="GIT_REF",
+        help="add the service as of GIT_REF (memory store) from a temporary worktree: A/B of a change")  # fmt: skip
     add("--workloads", default=",".join(WORKLOADS), help=f"a comma-separated subset of {','.join(WORKLOADS)}")
     add("--out", type=Path, default=ROOT / ".bench" / "results.json")
     args = parser.parse_args(argv)
@@ -113,6 +117,9 @@ def contenders(args: argparse.Namespace) -> list[Contender]:
     ]
     if args.faststream and (faststream_available() or install_faststream()):
         chosen.insert(1, Contender("faststream", "faststream"))
+    if args.baseline:
+        name = "service@" + args.baseline.replace("/", "_")
+        chosen.insert(1, Contender(name, "service", tree=args.baseline_tree))
     return [c for c in chosen if c.name == "peer" or c.name not in args.skip]
 
 
@@ -193,16 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"settings": settings, "stand_in": standin_description(args), "runs": {},
                                "machine": {"cores": os.cpu_count(), "load_before": os.getloadavg()}}  # fmt: skip
     started = time.monotonic()
-    status = 0
-    chosen = contenders(args)
-    try:
-        asyncio.run(_main_task(args, chosen, results))
-    except KeyboardInterrupt:
-        say("bench: interrupted; everything it created was removed")
-        status = 130
-    except Exception as exc:  # noqa: BLE001 - report, keep the partial results, exit non-zero
-        say(f"bench: failed: {type(exc).__name__}: {exc}")
-        status = 1
+    with baseline_tree(args.baseline) as args.baseline_tree:
+        chosen = contenders(args)
+        status = _run(args, chosen, results)
     results["machine"]["load_after"] = os.getloadavg()
     results["seconds"] = round(time.monotonic() - started, 1)
     left = leftovers(results.get("prefix", "bench.none"))
@@ -222,6 +222,34 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(results, indent=2))
     say(f"raw results: {args.out}")
     return status or (1 if left or failures else 0)
+
+
+def _run(args: argparse.Namespace, chosen: list[Contender], results: dict[str, Any]) -> int:
+    try:
+        asyncio.run(_main_task(args, chosen, results))
+    except KeyboardInterrupt:
+        say("bench: interrupted; everything it created was removed")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - report, keep the partial results, exit non-zero
+        say(f"bench: failed: {type(exc).__name__}: {exc}")
+        return 1
+    return 0
+
+
+@contextlib.contextmanager
+def baseline_tree(ref: str | None) -> Iterator[Path | None]:
+    """``--baseline``: the service as of ``ref``, checked out in a temporary worktree (removed at the end)."""
+    if ref is None:
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="bench-baseline-"))
+    git = shutil.which("git") or "git"
+    subprocess.run([git, "-C", str(ROOT), "worktree", "add", "--quiet", "--detach", str(folder), ref], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run([git, "-C", str(ROOT), "worktree", "remove", "--force", str(folder)], check=False)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _seen(runs: Runs) -> set[str]:

@@ -27,16 +27,21 @@ log = structlog.get_logger("payment_sessions.consumer")
 
 
 class _Settlement:
-    """A delivery's ack or requeue at the broker."""
+    """A delivery's ack or requeue at the broker, written on the channel it came on without waiting for the socket
+    to drain: nothing waits on an ack, and a lost one only means a redelivery, which the store answers."""
 
     def __init__(self, message: AbstractIncomingMessage) -> None:
         self._message = message
 
     async def ack(self) -> None:
-        await self._message.ack()
+        message = self._message
+        assert message.delivery_tag is not None
+        await message.channel.basic_ack(message.delivery_tag, wait=False)
 
     async def requeue(self) -> None:
-        await self._message.nack(requeue=True)
+        message = self._message
+        assert message.delivery_tag is not None
+        await message.channel.basic_nack(message.delivery_tag, requeue=True, wait=False)
 
 
 class CommandConsumer:
@@ -97,13 +102,12 @@ class CommandConsumer:
                 log.warning("consumer cancel failed", error=type(exc).__name__)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
-        """aiormq cancels delivery callbacks when the connection drops. The work runs in a task of ours,
-        shielded, so a provider answer that already came is stored and its lease released properly; the
-        redelivered command then finds the outcome instead of calling the provider again."""
+        """aiormq cancels delivery callbacks (and what they await) when the connection drops. The work runs in a
+        task of ours that nothing of theirs awaits, so a provider answer that already came is stored and its lease
+        released properly; the redelivered command then finds the outcome instead of calling the provider again."""
         task = asyncio.create_task(self._handle(message))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        await asyncio.shield(task)
 
     async def _handle(self, message: AbstractIncomingMessage) -> None:
         started = time.perf_counter()

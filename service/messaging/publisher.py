@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiormq
-from aio_pika import DeliveryMode, Message
 from aio_pika.abc import AbstractChannel, AbstractExchange
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError, PublishError
+from pamqp import commands as spec
 from pamqp import encode as amqp_encode
 
 from contracts.codec import CONTENT_TYPE, encode
@@ -22,6 +22,7 @@ from contracts.names import CLOUDEVENTS_SPECVERSION
 
 SHORTSTR_BYTES = 255  # what an AMQP short string (message_id, correlation_id, reply_to, ...) holds
 DROPPED_HEADERS = "x-payment-sessions-dropped-headers"
+PERSISTENT = 2  # delivery_mode
 
 
 class PublishFailed(Exception):
@@ -57,7 +58,17 @@ def encodable_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
     return kept
 
 
+class Outgoing(NamedTuple):
+    """A message as it goes on the wire: the body and its AMQP properties."""
+
+    body: bytes
+    properties: spec.Basic.Properties
+
+
 class EventPublisher:
+    """Publishes on the confirming channel's current AMQP channel (aiormq, under aio-pika's robust channel):
+    properties are built once as the frame encoder takes them, and only the broker's confirm is awaited."""
+
     def __init__(
         self,
         channel: AbstractChannel,
@@ -69,23 +80,22 @@ class EventPublisher:
         timeout: float,
     ) -> None:
         self._channel = channel
-        self._events = events
-        self._dead_letter = dead_letter
+        self._events = events.name if events is not None else ""
+        self._dead_letter = dead_letter.name if dead_letter is not None else ""
         self._app_id = app_id
         self._source = source
         self._timeout = timeout
 
-    def event_message(self, event: Event, correlation_id: str | None) -> Message:
+    def event_message(self, event: Event, correlation_id: str | None) -> Outgoing:
         event_type = type(event).__struct_config__.tag
         assert isinstance(event_type, str)
-        return Message(
-            encode(event),
+        properties = spec.Basic.Properties(
             content_type=CONTENT_TYPE,
-            delivery_mode=DeliveryMode.PERSISTENT,
+            delivery_mode=PERSISTENT,
             message_id=event.event_id,
             # the contract keeps a command's correlation_id within a short string; never let one stop an event
             correlation_id=correlation_id if fits_shortstr(correlation_id) else event.command_id,
-            type=event_type,
+            message_type=event_type,
             timestamp=event.occurred_at,
             app_id=self._app_id,
             headers={
@@ -97,45 +107,50 @@ class EventPublisher:
                 "cloudEvents_subject": event.command_id,
             },
         )
+        return Outgoing(encode(event), properties)
 
     async def publish_event(self, event: Event, *, correlation_id: str | None, reply_to: str | None) -> None:
         message = self.event_message(event, correlation_id)
-        assert message.type is not None
-        await self._confirm(self._events, message, message.type, mandatory=True)
+        assert message.properties.message_type is not None
+        await self._confirm(self._events, message, message.properties.message_type, mandatory=True)
         if reply_to and fits_shortstr(reply_to):
             # Best effort to the requester's queue: it may be gone, which must not block the command.
-            default = self._channel.default_exchange
-            await self._confirm(default, message, reply_to, mandatory=False)
+            await self._confirm("", message, reply_to, mandatory=False)
 
     async def dead_letter(self, body: bytes, routing_key: str, headers: Mapping[str, Any], **properties: Any) -> None:
-        message = Message(
-            body,
-            headers=dict(headers),
-            delivery_mode=DeliveryMode.PERSISTENT,
-            timestamp=datetime.now(UTC),
-            **properties,
-        )
+        message = _outgoing(body, headers, timestamp=datetime.now(UTC), **properties)
         await self._confirm(self._dead_letter, message, routing_key, mandatory=True)
 
     async def schedule(self, queue: str, body: bytes, headers: Mapping[str, Any], **properties: Any) -> None:
         """Park a command in a retry queue (via the default exchange); confirmed like everything else."""
-        message = Message(body, headers=dict(headers), delivery_mode=DeliveryMode.PERSISTENT, **properties)
-        await self._confirm(self._channel.default_exchange, message, queue, mandatory=True)
+        await self._confirm("", _outgoing(body, headers, **properties), queue, mandatory=True)
 
-    async def _confirm(
-        self, exchange: AbstractExchange, message: Message, routing_key: str, *, mandatory: bool
-    ) -> None:
+    async def _confirm(self, exchange: str, message: Outgoing, routing_key: str, *, mandatory: bool) -> None:
+        where = f"{exchange or '(default)'}/{routing_key}"
         try:
-            await exchange.publish(message, routing_key, mandatory=mandatory, timeout=self._timeout)
+            channel = await self._channel.get_underlay_channel()
+            # wait=False: not waiting for the socket to drain as well; the broker's confirm says more
+            confirmation = await channel.basic_publish(  # type: ignore[call-arg]
+                message.body, exchange=exchange, routing_key=routing_key, properties=message.properties,
+                mandatory=mandatory, timeout=self._timeout, wait=False,
+            )  # fmt: skip
         except PublishError:
             raise PublishFailed(
-                f"returned by {exchange.name or '(default)'}: no queue is bound for {routing_key!r}"
+                f"returned by {exchange or '(default)'}: no queue is bound for {routing_key!r}"
             ) from None
         except (TimeoutError, AMQPError, aiormq.exceptions.AMQPError, ChannelInvalidStateError, RuntimeError) as exc:
-            raise PublishFailed(
-                f"{type(exc).__name__} publishing to {exchange.name or '(default)'}/{routing_key}"
-            ) from None
+            raise PublishFailed(f"{type(exc).__name__} publishing to {where}") from None
         except (TypeError, ValueError) as exc:  # a property or header the frame encoder refuses: never sent
-            raise PublishFailed(
-                f"{type(exc).__name__} publishing to {exchange.name or '(default)'}/{routing_key}"
-            ) from None
+            raise PublishFailed(f"{type(exc).__name__} publishing to {where}") from None
+        if not isinstance(confirmation, spec.Basic.Ack):
+            raise PublishFailed(f"not confirmed ({type(confirmation).__name__}) publishing to {where}")
+
+
+def _outgoing(body: bytes, headers: Mapping[str, Any], *, content_type: str | None = None,
+              message_id: str | None = None, correlation_id: str | None = None, reply_to: str | None = None,
+              timestamp: datetime | None = None) -> Outgoing:  # fmt: skip
+    properties = spec.Basic.Properties(
+        content_type=content_type, delivery_mode=PERSISTENT, message_id=message_id, correlation_id=correlation_id,
+        reply_to=reply_to, timestamp=timestamp, headers=dict(headers),
+    )  # fmt: skip
+    return Outgoing(body, properties)

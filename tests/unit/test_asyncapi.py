@@ -198,9 +198,9 @@ def test_event_headers_are_what_the_publisher_sets(doc: dict[str, Any]) -> None:
         assert set(headers_schema["required"]) == set(headers_schema["properties"])
         for example in message.get("examples", []):
             event = decode_event(json.dumps(example["payload"]))
-            amqp = publisher.event_message(event, correlation_id=None)
+            amqp = publisher.event_message(event, correlation_id=None).properties
             assert amqp.headers == example["headers"]
-            assert amqp.type == name == message["bindings"]["amqp"]["messageType"]
+            assert amqp.message_type == name == message["bindings"]["amqp"]["messageType"]
             _validator(doc, headers_schema).validate(amqp.headers)
 
 
