@@ -137,6 +137,9 @@ class Tap:
 
     def __init__(self) -> None:
         self._expected: Expectation | None = None
+        # Events that came before their run's expectation was set (a second replica still starting while the
+        # first already consumes): counted once the expectation is set, not lost.
+        self._early: dict[str, tuple[float, str]] = {}
         self.lost = asyncio.Event()  # the bench's connection closed: no event can arrive any more
 
     async def start(self, channel: AbstractChannel, names: Names) -> None:
@@ -146,20 +149,30 @@ class Tap:
         await queue.consume(self._on_event, no_ack=True)
 
     def expect(self, ids: list[str], sample: Callable[[], float], sample_every: int = 250) -> Expectation:
-        self._expected = Expectation(frozenset(ids), sample_every, sample)
-        return self._expected
+        expected = Expectation(frozenset(ids), sample_every, sample)
+        early, self._early = self._early, {}
+        self._expected = expected
+        for command_id, (arrived, event_type) in sorted(early.items(), key=lambda item: item[1][0]):
+            if command_id in expected.ids:
+                self._arrived(expected, command_id, arrived, event_type)
+        return expected
 
     async def _on_event(self, message: AbstractIncomingMessage) -> None:
         expected = self._expected
         command_id = message.correlation_id or ""
         if expected is None or command_id not in expected.ids:
+            if len(self._early) < 1_000_000:
+                self._early[command_id] = (time.perf_counter(), message.type or "?")
             return
+        self._arrived(expected, command_id, time.perf_counter(), message.type or "?")
+
+    @staticmethod
+    def _arrived(expected: Expectation, command_id: str, now: float, event_type: str) -> None:
         if command_id in expected.arrivals:  # a command answered twice (republished after a redelivery)
             expected.types["duplicate"] = expected.types.get("duplicate", 0) + 1
             return
-        now = time.perf_counter()
         expected.arrivals[command_id] = now
-        expected.types[message.type or "?"] = expected.types.get(message.type or "?", 0) + 1
+        expected.types[event_type] = expected.types.get(event_type, 0) + 1
         seen = len(expected.arrivals)
         if seen == 1 or seen % expected.sample_every == 0 or seen == expected.count:
             expected.samples.append((seen, now, expected.sample()))

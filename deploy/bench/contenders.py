@@ -111,6 +111,46 @@ class Process:
                 self._popen.wait()
 
 
+class Replicas(Process):
+    """Several processes of one contender, seen as one: CPU summed, peak RSS the largest, running while all run."""
+
+    def __init__(self, processes: list[Process]) -> None:  # pylint: disable=super-init-not-called
+        self._processes = processes
+        self.name = processes[0].name
+        self.log = processes[0].log
+        self.pid = processes[0].pid
+
+    async def wait_for(self, marker: str, timeout: float = 60.0) -> str:
+        lines = [await each.wait_for(marker, timeout) for each in self._processes]
+        return lines[0]
+
+    def tail(self, lines: int = 20) -> str:
+        return "\n".join(each.tail(lines) for each in self._processes)
+
+    def keep_log(self) -> Path:
+        kept = [each.keep_log() for each in self._processes]
+        return kept[0]
+
+    def running(self) -> bool:
+        return all(each.running() for each in self._processes)
+
+    def warnings(self) -> dict[str, int]:
+        found: Counter[str] = Counter()
+        for each in self._processes:
+            found.update(each.warnings())
+        return dict(found)
+
+    def cpu(self) -> float:
+        return sum(each.cpu() for each in self._processes)
+
+    def peak_rss_mb(self) -> float:
+        return max(each.peak_rss_mb() for each in self._processes)
+
+    def stop(self, grace: float = 20.0) -> None:
+        for each in self._processes:
+            each.stop(grace)
+
+
 def _profiler(pid: int, name: str) -> subprocess.Popen[bytes] | None:
     """With ``BENCH_PROFILE=<dir>``: py-spy samples the process (collapsed stacks in ``<dir>/<name>.txt``); for
     finding where the time goes, not for the figures (py-spy's own sampling costs the machine some CPU)."""
@@ -140,6 +180,7 @@ class Contender:
     kind: str  # "peer" | "faststream" | "service"
     store: str = "memory"
     tree: Path = ROOT  # another checkout (``--baseline``): ``python -m service`` runs from there
+    replicas: int = 1  # service processes sharing the queue (and the Redis store)
 
     def start(self, env: Environment, prefetch: int, label: str) -> tuple[Process, str]:
         """The running process and the output marker that says it consumes."""
@@ -149,6 +190,9 @@ class Contender:
             config = write_service_config(env, self.store, prefetch, env.workdir / f"{self.name}.{prefetch}.toml")
             cmd = [sys.executable, "-m", "service", "--config", str(config), "run"]
             # the service's {"event": "consuming", ...} line says it consumes
+            if self.replicas > 1:
+                logs = [log.with_suffix(f".{index}.log") for index in range(self.replicas)]
+                return Replicas([Process(self.name, cmd, each, cwd=self.tree) for each in logs]), '"consuming"'
             return Process(self.name, cmd, log, cwd=self.tree), '"consuming"'
         script = {"peer": BENCH / "peer.py", "faststream": BENCH / "faststream_peer.py"}[self.kind]
         python = faststream_python() if self.kind == "faststream" else sys.executable
