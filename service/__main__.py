@@ -6,21 +6,60 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 
+from service.exits import EPILOG, Exit
 from service.settings import SettingsError, load_settings
+
+_CONFIG_HELP = "TOML settings file (default: $PAYMENT_SESSIONS_CONFIG); before or after the command"
+
+
+def _version() -> str:
+    try:
+        return version("payment-sessions")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+_Subcommands = argparse._SubParsersAction  # the type add_subparsers returns
+
+
+def _config_option() -> argparse.ArgumentParser:
+    config = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand that is not given --config must not reset the value given before it
+    config.add_argument("--config", default=argparse.SUPPRESS, help=_CONFIG_HELP)
+    return config
+
+
+def _command(commands: _Subcommands[argparse.ArgumentParser], name: str, help_: str) -> argparse.ArgumentParser:
+    """A subcommand that takes ``--config`` too and lists the exit codes in its help."""
+    return commands.add_parser(
+        name,
+        help=help_,
+        parents=[_config_option()],
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="payment-sessions", description=__doc__)
-    parser.add_argument("--config", help="TOML settings file (default: $PAYMENT_SESSIONS_CONFIG)")
+    """``--config`` is taken before or after the (sub)command: ``payment-sessions run --config x.toml`` works."""
+    parser = argparse.ArgumentParser(
+        prog="payment-sessions",
+        description="RabbitMQ session.create/update commands in, payment provider sessions made, events out.",
+        parents=[_config_option()],
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="consume commands and publish events until SIGTERM")
-    simulate = commands.add_parser("simulate", help="serve every provider API on localhost")
+    _command(commands, "run", "consume commands and publish events until SIGTERM")
+    simulate = _command(commands, "simulate", "serve every provider API on localhost")
     simulate.add_argument("--host", help="listen address (default: [simulator] host)")
     simulate.add_argument("--port", type=int, help="listen port (default: [simulator] port)")
     simulate.add_argument("--latency-ms", type=int, help="added latency per call, jittered +-50%%")
-    commands.add_parser("topology", help="declare the exchanges and queues, then exit")
-    send = commands.add_parser("send", help="publish one command and print the resulting event")
+    _command(commands, "topology", "declare the exchanges and queues, then exit")
+    send = _command(commands, "send", "publish one command and print the resulting event")
     send.add_argument("type", choices=["create", "update"], help="session.create or session.update")
     send.add_argument("--file", help="JSON command body; flags below override its fields")
     send.add_argument("--provider", help="primer, worldline, worldline-applepay, mpgs or acquired")
@@ -32,16 +71,20 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("--currency", help="ISO 4217, e.g. EUR")
     send.add_argument("--options", help="provider options as a JSON object")
     send.add_argument("--no-validate", action="store_true", help="publish even what the contract refuses")
-    send.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the event")
-    dead = commands.add_parser("dead-letters", help="list, replay or purge the dead-letter queue")
+    send.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds to connect, and then to publish and get the event"
+    )
+    dead = _command(commands, "dead-letters", "list, replay or purge the dead-letter queue")
     actions = dead.add_subparsers(dest="action", required=True)
-    listing = actions.add_parser("list", help="one line per dead letter (never the body); all stay queued, in order")
+    listing = _command(actions, "list", "one line per dead letter (never the body); all stay queued, in order")
     listing.add_argument("--json", action="store_true", help="JSON lines instead of text")
-    replay = actions.add_parser("replay", help="republish dead letters as commands (confirmed, then acked)")
+    replay = _command(
+        actions, "replay", "republish dead letters as commands (confirmed, then acked); progress on stderr"
+    )
     which = replay.add_mutually_exclusive_group(required=True)
     which.add_argument("--all", action="store_true", help="every dead letter")
     which.add_argument("--id", action="append", dest="ids", metavar="MESSAGE_ID", help="by message_id; repeatable")
-    purge = actions.add_parser("purge", help="remove every dead letter")
+    purge = _command(actions, "purge", "remove every dead letter")
     purge.add_argument("--yes", action="store_true", help="really purge; without it only say how many")
     return parser
 
@@ -49,10 +92,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings(args.config)
+        settings = load_settings(getattr(args, "config", None))
     except SettingsError as exc:
         print(f"payment-sessions: bad configuration: {exc}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     from service.logs import configure_logging
 
     stream = sys.stderr if args.command in ("send", "dead-letters") else sys.stdout

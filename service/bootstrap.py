@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -11,6 +12,7 @@ import structlog
 from aio_pika.abc import AbstractRobustConnection
 from aiohttp import web
 
+from service.exits import ProbePortUnavailable
 from service.handlers import SessionHandlers
 from service.idempotency.memory import MemoryStore
 from service.idempotency.redis_store import RedisStore
@@ -19,7 +21,7 @@ from service.messaging.consumer import CommandConsumer
 from service.messaging.disposition import Disposition
 from service.messaging.pipeline import Pipeline
 from service.messaging.publisher import EventPublisher
-from service.messaging.topology import declare, declare_commands_queue, declare_retry_queues
+from service.messaging.topology import commands_queue, prepare
 from service.metrics import Metrics
 from service.ports import Clock, IdempotencyStore, SystemClock
 from service.probes import probe_app
@@ -61,11 +63,44 @@ def build_store(settings: Settings, metrics: Metrics) -> IdempotencyStore:
 
 
 @contextlib.asynccontextmanager
+async def probe_server(settings: Settings, metrics: Metrics, ready: Callable[[], bool]) -> AsyncIterator[int | None]:
+    """Serve ``/livez``, ``/readyz`` and ``/metrics`` on ``[http]``; yields the port (None when disabled).
+
+    Started before anything else, so a liveness probe is answered from process start and ``/readyz`` says 503
+    until ``ready()``. A port that cannot be bound is ``ProbePortUnavailable``, one line naming it.
+    """
+    if not settings.http.enabled:
+        yield None
+        return
+    host, port = settings.http.host, settings.http.port
+    runner = web.AppRunner(probe_app(metrics, ready), access_log=None)
+    await runner.setup()
+    try:
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as exc:
+            why = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise ProbePortUnavailable(
+                f"the probe server cannot listen on {host}:{port} ([http] port): {why}"
+            ) from None
+        bound = runner.addresses[0][1] if runner.addresses else None
+        log.info("probe server listening", host=host, http_port=bound)
+        yield bound
+    finally:
+        await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
 async def running_service(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Service]:
     """Connect, declare the topology, start consuming; on exit drain and close in reverse order."""
     clock = clock or SystemClock()
     metrics = Metrics()
+    service: Service | None = None
     async with contextlib.AsyncExitStack() as stack:
+        # first: /livez must answer while the broker connection is still being retried (up to connect_timeout)
+        http_port = await stack.enter_async_context(
+            probe_server(settings, metrics, lambda: service is not None and service.ready())
+        )
         session = await stack.enter_async_context(
             # every delivery in flight may be in one provider call: keep that many connections per host alive
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, limit_per_host=settings.broker.prefetch))
@@ -79,16 +114,15 @@ async def running_service(settings: Settings, *, clock: Clock | None = None) -> 
         )
         connection = await connect(settings.broker, name=settings.broker.app_id)
         stack.push_async_callback(connection.close)
+        connection.reconnect_callbacks.add(lambda *_: metrics.reconnects.inc())
         publish_channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        declared = await declare(publish_channel, settings.topology, delivery_limit=settings.broker.delivery_limit)
-        await declare_retry_queues(publish_channel, settings.topology, settings.retry)
+        # [broker] topology: declare it all (retry queues included), or only verify it exists (least privilege)
+        declared = await prepare(connection, publish_channel, settings)
         store = build_store(settings, metrics)
         stack.push_async_callback(store.close)
         consume_channel = await connection.channel()
         await consume_channel.set_qos(prefetch_count=settings.broker.prefetch)
-        queue = await declare_commands_queue(
-            consume_channel, settings.topology, delivery_limit=settings.broker.delivery_limit
-        )
+        queue = await commands_queue(consume_channel, settings)
         publisher = EventPublisher(
             publish_channel,
             declared.events,
@@ -96,6 +130,7 @@ async def running_service(settings: Settings, *, clock: Clock | None = None) -> 
             app_id=settings.broker.app_id,
             source=settings.broker.event_source,
             timeout=settings.broker.publish_timeout,
+            confirm_latency=metrics.confirm_latency,
         )
         handlers = SessionHandlers(providers, clock, settings)
         metrics.watch_breakers(handlers.breakers)
@@ -108,14 +143,7 @@ async def running_service(settings: Settings, *, clock: Clock | None = None) -> 
             metrics,
             probe_interval=settings.idempotency.probe_interval,
         )
-        service = Service(settings, connection, consumer, metrics, None)
-        if settings.http.enabled:
-            runner = web.AppRunner(probe_app(metrics, service.ready), access_log=None)
-            await runner.setup()
-            stack.push_async_callback(runner.cleanup)
-            site = web.TCPSite(runner, settings.http.host, settings.http.port)
-            await site.start()
-            service.http_port = runner.addresses[0][1] if runner.addresses else None
+        service = Service(settings, connection, consumer, metrics, http_port)
         await consumer.start()
         stack.push_async_callback(service.drain)
         log.info("consuming", queue=settings.topology.commands_queue, prefetch=settings.broker.prefetch)

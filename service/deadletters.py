@@ -17,9 +17,10 @@ import asyncio
 import contextlib
 import re
 import sys
-from collections.abc import AsyncIterator, Collection, Mapping
+import time
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, TextIO
 
 import aio_pika
 import aiormq
@@ -31,6 +32,7 @@ from msgspec import Struct
 from pamqp.common import FieldTable, FieldValue
 
 from contracts.names import CommandType
+from service.exits import Exit, broker_failure
 from service.messaging.connection import connect
 from service.messaging.disposition import REASON_HEADER
 from service.secret import mask_url
@@ -47,6 +49,8 @@ REPLAYABLE = frozenset(command_type.value for command_type in CommandType)
 MAX_HELD = 65535  # the largest AMQP prefetch: at most this many dead letters are taken per run
 IDLE_TIMEOUT = 5.0  # seconds to wait for the next of the n deliveries (fewer when one vanished meanwhile)
 SETTLE_TIMEOUT = 5.0  # seconds to wait, after closing the channel, for the returned messages to be ready again
+PROGRESS_EVERY = 500  # replay: a progress line every this many dead letters ...
+PROGRESS_INTERVAL = 1.0  # ... or every this many seconds, whichever comes first
 DELIVERIES_WARNING = 10  # quorum queues count every return; a delivery limit would drop the dead letter
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -388,24 +392,64 @@ async def _replay_one(
     return None
 
 
-async def replay(settings: Settings, ids: Collection[str] | None) -> ReplayReport:
-    """Republish the selected dead letters (``ids`` None: all) as fresh commands; the rest stay, in place."""
+class Progress:
+    """How far a replay is, as a line on ``stream`` every ``every`` dead letters or ``interval`` seconds.
+
+    Thousands of confirmed republishes take a while: without it the operator sees nothing until the end.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        every: int = PROGRESS_EVERY,
+        interval: float = PROGRESS_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._stream = stream
+        self._every = every
+        self._interval = interval
+        self._clock = clock
+        self._last = clock()
+
+    def __call__(self, seen: int, total: int, report: ReplayReport) -> None:
+        now = self._clock()
+        if seen % self._every and now - self._last < self._interval and seen < total:
+            return
+        self._last = now
+        line = (
+            f"replay: {seen} of {total} dead letters looked at, {len(report.replayed)} replayed, "
+            f"{len(report.not_replayed)} not replayed"
+        )
+        print(line, file=self._stream, flush=True)
+
+
+async def replay(
+    settings: Settings, ids: Collection[str] | None, progress: Callable[[int, int, ReplayReport], None] | None = None
+) -> ReplayReport:
+    """Republish the selected dead letters (``ids`` None: all) as fresh commands; the rest stay, in place.
+
+    ``progress`` is called after each dead letter looked at with how many so far, of how many, and the report.
+    """
     report = ReplayReport()
     found: set[str] = set()
     timeout = settings.broker.publish_timeout
     async with _connected(settings, "replay") as connection:
         exchange = await _commands_exchange(connection, settings)
         async with _holding(connection, settings.topology.dead_letter_queue) as hold:
+            seen = 0
             async for message in hold.deliveries():
+                seen += 1
                 letter = describe(message)
-                if not selected(letter, ids):
-                    continue
-                found.add(letter.message_id or "")
-                why = await _replay_one(hold, exchange, message, letter, timeout)
-                if why is None:
-                    report.replayed.append(letter)
-                else:
-                    report.not_replayed.append(NotReplayed(letter, why))
+                if selected(letter, ids):
+                    found.add(letter.message_id or "")
+                    why = await _replay_one(hold, exchange, message, letter, timeout)
+                    if why is None:
+                        report.replayed.append(letter)
+                    else:
+                        report.not_replayed.append(NotReplayed(letter, why))
+                if progress is not None:
+                    progress(seen, hold.count, report)
     report.missing = [message_id for message_id in dict.fromkeys(ids or ()) if message_id not in found]
     log.info("dead letters replayed", replayed=len(report.replayed), not_replayed=len(report.not_replayed))
     return report
@@ -439,7 +483,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         _print(listing_lines(await list_dead_letters(settings), as_json=args.json))
         return 0
     if args.action == "replay":
-        report = await replay(settings, None if args.all else args.ids)
+        report = await replay(settings, None if args.all else args.ids, Progress(sys.stderr))
         _print(replay_lines(report))
         return 0 if report.complete else 1
     purged = await purge(settings, confirmed=args.yes)
@@ -448,9 +492,16 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def run_from_args(settings: Settings, args: argparse.Namespace) -> int:
-    """0: done; 1: something was not replayed, or purge refused; 2: the queue or the broker is unusable."""
+    """0: done; 1: something was not replayed, or purge refused; 2: the queue or the exchange is missing;
+    4: the broker is unreachable; 5: it refused the login (``service.exits``)."""
     try:
         return await _run(settings, args)
-    except (DeadLetterError, ConnectionError) as exc:
+    except DeadLetterError as exc:
         print(f"payment-sessions dead-letters: {exc}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
+    except Exception as exc:
+        failed = broker_failure(exc, mask_url(settings.broker.url.reveal()))
+        if failed is None:
+            raise
+        print(f"payment-sessions dead-letters: {failed[1]}", file=sys.stderr)
+        return failed[0]

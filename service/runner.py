@@ -1,15 +1,23 @@
-"""``run``: the service until SIGTERM or SIGINT; ``topology``: declare and exit."""
+"""``run``: the service until SIGTERM or SIGINT; ``topology``: declare and exit.
+
+SIGTERM is honoured from the first moment: while the broker connection is still being retried at start, the
+start-up is abandoned (what it opened is closed) and the process exits 0 within ``shutdown_grace``. A start-up
+failure is one log line and an exit code from ``service.exits``, never a traceback.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 
 import structlog
 
-from service.bootstrap import running_service
+from service.bootstrap import Service, running_service
+from service.exits import Exit, ProbePortUnavailable, broker_failure
 from service.messaging.connection import connect
-from service.messaging.topology import declare
+from service.messaging.topology import TopologyError, declare
+from service.secret import mask_url
 from service.settings import Settings
 
 log = structlog.get_logger("payment_sessions")
@@ -20,25 +28,64 @@ async def run(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            service = await _start(stack, settings, stop)
+        except ProbePortUnavailable as exc:
+            log.error(str(exc))
+            return Exit.HTTP_PORT
+        except Exception as exc:
+            failed = broker_failure(exc, mask_url(settings.broker.url.reveal()))
+            if failed is None:
+                raise
+            log.error(failed[1])
+            return failed[0]
+        if service is None:
+            log.info("stopped", reason="signal during start-up")
+            return Exit.OK
+        log.info("ready", http_port=service.http_port)
+        await stop.wait()
+        log.info("stopping", reason="signal")
+        drained = await service.drain()
+    return Exit.OK if drained else Exit.FAILED
+
+
+async def _start(stack: contextlib.AsyncExitStack, settings: Settings, stop: asyncio.Event) -> Service | None:
+    """The started service, or None when ``stop`` came first (start-up is then cancelled and unwound)."""
+    starting = asyncio.ensure_future(stack.enter_async_context(running_service(settings)))
+    stopping = asyncio.ensure_future(stop.wait())
     try:
-        async with running_service(settings) as service:
-            log.info("ready", http_port=service.http_port)
-            await stop.wait()
-            log.info("stopping", reason="signal")
-            drained = await service.drain()
-    except ConnectionError as exc:
-        log.error("broker unreachable", error=str(exc))
-        return 1
-    return 0 if drained else 1
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if starting.done():
+        return starting.result()
+    starting.cancel()
+    # closing what start-up opened is quick; the bound keeps the promise of exiting within shutdown_grace
+    await asyncio.wait({starting}, timeout=settings.shutdown_grace)
+    return None
 
 
 async def declare_topology(settings: Settings) -> int:
-    connection = await connect(settings.broker, name="payment-sessions-topology")
+    try:
+        connection = await connect(settings.broker, name="payment-sessions-topology")
+    except Exception as exc:
+        failed = broker_failure(exc, mask_url(settings.broker.url.reveal()))
+        if failed is None:
+            raise
+        log.error(failed[1])
+        return failed[0]
     async with connection:
         channel = await connection.channel()
-        await declare(channel, settings.topology, delivery_limit=settings.broker.delivery_limit)
+        try:
+            await declare(
+                channel, settings.topology, delivery_limit=settings.broker.delivery_limit, retry=settings.retry
+            )
+        except TopologyError as exc:  # a mismatch with what exists: one line saying how to migrate
+            log.error(str(exc))
+            return Exit.USAGE
     log.info("topology declared", **dict(_names(settings)))
-    return 0
+    return Exit.OK
 
 
 def _names(settings: Settings) -> list[tuple[str, str]]:

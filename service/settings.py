@@ -1,7 +1,8 @@
 """Settings: the only module that reads the environment and the configuration file.
 
-One TOML file (``--config`` or ``PAYMENT_SESSIONS_CONFIG``), ``AMQP_URL`` for the broker, and every
-secret either inline or as ``<key>_file``. Bad configuration fails at start with the key's dotted path.
+One TOML file (``--config`` or ``PAYMENT_SESSIONS_CONFIG``), ``AMQP_URL`` / ``REDIS_URL`` for the broker and the
+idempotency store (they win over the file's ``url`` and ``url_file``), and every secret either inline or as
+``<key>_file``. Bad configuration fails at start with the key's dotted path.
 """
 
 from __future__ import annotations
@@ -116,10 +117,29 @@ class Broker(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     event_source: str = "urn:payment-sessions"  # CloudEvents ``source``
     connect_timeout: float = 60.0  # seconds to keep retrying the first connection at start
     verify_tls: bool = True  # for amqps://; turn off only for local brokers with self-signed certs
+    # amqps:// only, each PEM text or (usual) ``<key>_file`` = a path: the CA(s) the broker's certificate must chain
+    # to (none: the system's CAs), and a client certificate with its key for brokers that require one.
+    ca: str | None = None
+    cert: str | None = None
+    key: Secret | None = None
+    # "declare": create exchanges, queues and bindings at start (the user needs configure rights);
+    # "verify": only check they exist, for a least-privilege user (deploy/rabbitmq/definitions.json).
+    topology: Literal["declare", "verify"] = "declare"
 
     def __post_init__(self) -> None:
         if not 1 <= self.prefetch <= 65535:
             raise ValueError("prefetch must be between 1 and 65535")
+        if (self.cert is None) != (self.key is None):
+            raise ValueError("cert and key go together: give both (cert_file, key_file) or neither")
+        for name, pem in (
+            ("ca", self.ca),
+            ("cert", self.cert),
+            ("key", self.key.reveal() if self.key is not None else None),
+        ):
+            if pem is not None and "-----BEGIN " not in pem:  # a path given as `ca` instead of `ca_file`
+                raise ValueError(f"{name} must be PEM text; give a path as {name}_file")
+        if (self.ca or self.cert) and not self.url.reveal().lower().startswith("amqps://"):
+            raise ValueError("ca, cert and key need an amqps:// url (they would be ignored)")
 
 
 class HttpServer(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -256,20 +276,26 @@ def _convert(raw: Any, type_: type[Any], prefix: str) -> Any:
         raise SettingsError(f"{key.strip('.') or 'config'}: {message}") from None
 
 
+# Environment variables that override a secret-bearing URL of the file, and its ``<key>_file``: secret stores
+# and orchestrators hand credentials to a process as environment as often as files.
+ENV_URLS: dict[str, tuple[str, str]] = {"AMQP_URL": ("broker", "url"), "REDIS_URL": ("idempotency", "url")}
+
+
 def settings_from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
     data = _read_secret_files(dict(raw), "")
     accounts_raw = data.pop("accounts", {})
     if not isinstance(accounts_raw, dict):
         raise SettingsError("accounts: Expected a table")
     accounts = {name: _convert(table, AccountProviders, f"accounts.{name}.") for name, table in accounts_raw.items()}
-    if amqp_url := env.get("AMQP_URL"):
-        data.setdefault("broker", {})["url"] = amqp_url
+    for variable, (section, key) in ENV_URLS.items():
+        if value := env.get(variable):  # wins over the file's key and its <key>_file; empty counts as unset
+            data.setdefault(section, {})[key] = value
     settings: Settings = _convert(data, Settings, "")
     return msgspec.structs.replace(settings, accounts=accounts)
 
 
 def load_settings(path: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
-    """Read the TOML file named by ``path`` or ``PAYMENT_SESSIONS_CONFIG`` (none: defaults) plus ``AMQP_URL``."""
+    """Read the TOML file named by ``path`` or ``PAYMENT_SESSIONS_CONFIG`` (none: defaults) plus ``ENV_URLS``."""
     env = os.environ if env is None else env
     path = path or env.get("PAYMENT_SESSIONS_CONFIG")
     raw: dict[str, Any] = {}

@@ -262,8 +262,8 @@ _TOPOLOGY_NAMES = (
 
 
 async def run_cli(config: Path, *args: str, timeout: float = 60) -> tuple[int, str, str]:
-    """``python -m service --config <config> <args>`` with neither AMQP_URL nor PAYMENT_SESSIONS_CONFIG set."""
-    env = {k: v for k, v in os.environ.items() if k not in ("AMQP_URL", "PAYMENT_SESSIONS_CONFIG")}
+    """``python -m service --config <config> <args>`` with none of AMQP_URL, REDIS_URL, PAYMENT_SESSIONS_CONFIG set."""
+    env = {k: v for k, v in os.environ.items() if k not in ("AMQP_URL", "REDIS_URL", "PAYMENT_SESSIONS_CONFIG")}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "service", "--config", str(config), *args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,

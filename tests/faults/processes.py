@@ -122,6 +122,7 @@ class Replicas:
         config_path.write_text(to_toml(self.config))
         log_path = self.workdir / f"replica-{index}.{generation}.log"
         env = {**os.environ, "AMQP_URL": amqp_url or self.amqp_url, "PYTHONUNBUFFERED": "1"}
+        env.pop("REDIS_URL", None)  # the config's [idempotency] url (the fault suite's Redis switch) must win
         with log_path.open("wb") as log:
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "service", "--config", str(config_path), "run",
