@@ -152,6 +152,18 @@ def _event_headers(message: Message) -> dict[str, Any]:
                 "description": "`occurred_at`, RFC 3339 UTC.",
             },
             "cloudEvents_subject": {"type": "string", "description": "The `command_id`."},
+            "traceparent": {
+                "type": "string",
+                "pattern": "^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+                "description": "W3C Trace Context: the command's trace (its `traceparent` header, or one the "
+                "service started), with the service's span as the parent.",
+            },
+            "tracestate": {
+                "type": "string",
+                "maxLength": 512,
+                "description": "W3C Trace Context vendor state, as the command carried it (only with its "
+                "`traceparent`).",
+            },
         },
         "required": [
             "cloudEvents_specversion",
@@ -160,8 +172,12 @@ def _event_headers(message: Message) -> dict[str, Any]:
             "cloudEvents_type",
             "cloudEvents_time",
             "cloudEvents_subject",
+            "traceparent",
         ],
     }
+
+
+EXAMPLE_TRACEPARENT: Final = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"  # the W3C spec's example
 
 
 def _example_headers(payload: dict[str, Any]) -> dict[str, Any]:
@@ -173,6 +189,7 @@ def _example_headers(payload: dict[str, Any]) -> dict[str, Any]:
         # what the publisher writes: datetime.isoformat() of occurred_at
         "cloudEvents_time": datetime.fromisoformat(payload["occurred_at"]).isoformat(),
         "cloudEvents_subject": payload["command_id"],
+        "traceparent": EXAMPLE_TRACEPARENT,
     }
 
 

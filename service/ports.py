@@ -67,7 +67,11 @@ class IdempotencyStore(Protocol):
 class Publisher(Protocol):
     """Confirmed broker writes; each raises ``PublishFailed`` when the broker does not confirm."""
 
-    async def publish_event(self, event: Event, *, correlation_id: str | None, reply_to: str | None) -> None: ...
+    async def publish_event(
+        self, event: Event, *, correlation_id: str | None, reply_to: str | None, trace: Mapping[str, str] = {}
+    ) -> None:
+        """``trace``: W3C trace context headers (``traceparent``, ``tracestate``) for the event."""
+        ...
 
     async def schedule(self, queue: str, body: bytes, headers: Mapping[str, Any], **properties: Any) -> None: ...
 

@@ -22,6 +22,7 @@ from service.messaging.outcomes import Processed, Reject
 from service.messaging.pipeline import Pipeline
 from service.metrics import Metrics
 from service.ports import IdempotencyStore
+from service.tracing import current, trace_of
 
 log = structlog.get_logger("payment_sessions.consumer")
 
@@ -117,8 +118,12 @@ class CommandConsumer:
         structlog.contextvars.clear_contextvars()
         try:
             delivery = _delivery(message)
+            trace = trace_of(delivery.headers)
+            current.set(trace)
+            structlog.contextvars.bind_contextvars(trace_id=trace.trace_id)
             processed = await self._pipeline.process(delivery)
             if processed.store_unavailable:
+                self._metrics.store_errors.inc()
                 self._pause()
             label = await self._disposition.settle(delivery, processed.outcome, _Settlement(message))
             self._record(delivery, processed, label, time.perf_counter() - started)

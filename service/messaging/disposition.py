@@ -27,6 +27,7 @@ from service.messaging.publisher import PublishFailed, encodable_headers
 from service.messaging.topology import retry_queue
 from service.ports import Publisher
 from service.settings import Settings
+from service.tracing import current
 
 log = structlog.get_logger(__name__)
 
@@ -119,17 +120,22 @@ class Disposition:
         return "dead_letter" if isinstance(outcome, Reject) else outcome.label
 
     async def _write(self, action: Action, delivery: Delivery, outcome: Outcome) -> None:
+        # The command's span (``tracing``): the event, a retry and a dead letter carry it onward.
+        trace = current.get()
+        traced = trace.headers() if trace is not None else {}
         if action is Action.PUBLISH_EVENT:
             assert isinstance(outcome, Answer)
             event = outcome.event
             correlation_id = event.correlation_id or delivery.correlation_id or event.command_id
-            await self._publisher.publish_event(event, correlation_id=correlation_id, reply_to=outcome.reply_to)
+            await self._publisher.publish_event(
+                event, correlation_id=correlation_id, reply_to=outcome.reply_to, trace=traced
+            )
         elif action is Action.RETRY_QUEUE:
             assert isinstance(outcome, Retry)
             await self._publisher.schedule(
                 retry_queue(self._settings.topology, outcome.command_type, outcome.delay),
                 delivery.body,
-                retry_headers(delivery, outcome.headers),
+                retry_headers(delivery, {**outcome.headers, **traced}),
                 content_type=delivery.content_type or CONTENT_TYPE,
                 **_properties(delivery),
             )
@@ -138,7 +144,7 @@ class Disposition:
             await self._publisher.dead_letter(
                 delivery.body,
                 delivery.routing_key,
-                dead_letter_headers(delivery, outcome.reason),
+                {**dead_letter_headers(delivery, outcome.reason), **traced},
                 content_type=delivery.content_type,
                 **_properties(delivery),
             )

@@ -6,6 +6,7 @@ in time, or the channel is gone: the caller then must not ack the command.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -15,6 +16,7 @@ from aio_pika.abc import AbstractChannel, AbstractExchange
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError, PublishError
 from pamqp import commands as spec
 from pamqp import encode as amqp_encode
+from prometheus_client import Histogram
 
 from contracts.codec import CONTENT_TYPE, encode
 from contracts.events import Event
@@ -78,6 +80,7 @@ class EventPublisher:
         app_id: str,
         source: str,
         timeout: float,
+        confirm_latency: Histogram | None = None,
     ) -> None:
         self._channel = channel
         self._events = events.name if events is not None else ""
@@ -85,8 +88,9 @@ class EventPublisher:
         self._app_id = app_id
         self._source = source
         self._timeout = timeout
+        self._latency = confirm_latency
 
-    def event_message(self, event: Event, correlation_id: str | None) -> Outgoing:
+    def event_message(self, event: Event, correlation_id: str | None, trace: Mapping[str, str] = {}) -> Outgoing:
         event_type = type(event).__struct_config__.tag
         assert isinstance(event_type, str)
         properties = spec.Basic.Properties(
@@ -105,28 +109,32 @@ class EventPublisher:
                 "cloudEvents_type": event_type,
                 "cloudEvents_time": event.occurred_at.isoformat(),
                 "cloudEvents_subject": event.command_id,
+                **trace,
             },
         )
         return Outgoing(encode(event), properties)
 
-    async def publish_event(self, event: Event, *, correlation_id: str | None, reply_to: str | None) -> None:
-        message = self.event_message(event, correlation_id)
+    async def publish_event(
+        self, event: Event, *, correlation_id: str | None, reply_to: str | None, trace: Mapping[str, str] = {}
+    ) -> None:
+        message = self.event_message(event, correlation_id, trace)
         assert message.properties.message_type is not None
-        await self._confirm(self._events, message, message.properties.message_type, mandatory=True)
+        await self._confirm(self._events, message, message.properties.message_type, mandatory=True, kind="event")
         if reply_to and fits_shortstr(reply_to):
             # Best effort to the requester's queue: it may be gone, which must not block the command.
-            await self._confirm("", message, reply_to, mandatory=False)
+            await self._confirm("", message, reply_to, mandatory=False, kind="reply")
 
     async def dead_letter(self, body: bytes, routing_key: str, headers: Mapping[str, Any], **properties: Any) -> None:
         message = _outgoing(body, headers, timestamp=datetime.now(UTC), **properties)
-        await self._confirm(self._dead_letter, message, routing_key, mandatory=True)
+        await self._confirm(self._dead_letter, message, routing_key, mandatory=True, kind="dead_letter")
 
     async def schedule(self, queue: str, body: bytes, headers: Mapping[str, Any], **properties: Any) -> None:
         """Park a command in a retry queue (via the default exchange); confirmed like everything else."""
-        await self._confirm("", _outgoing(body, headers, **properties), queue, mandatory=True)
+        await self._confirm("", _outgoing(body, headers, **properties), queue, mandatory=True, kind="retry")
 
-    async def _confirm(self, exchange: str, message: Outgoing, routing_key: str, *, mandatory: bool) -> None:
+    async def _confirm(self, exchange: str, message: Outgoing, routing_key: str, *, mandatory: bool, kind: str) -> None:
         where = f"{exchange or '(default)'}/{routing_key}"
+        started = time.perf_counter()
         try:
             channel = await self._channel.get_underlay_channel()
             # wait=False: not waiting for the socket to drain as well; the broker's confirm says more
@@ -144,6 +152,8 @@ class EventPublisher:
             raise PublishFailed(f"{type(exc).__name__} publishing to {where}") from None
         if not isinstance(confirmation, spec.Basic.Ack):
             raise PublishFailed(f"not confirmed ({type(confirmation).__name__}) publishing to {where}")
+        if self._latency is not None:
+            self._latency.labels(kind).observe(time.perf_counter() - started)
 
 
 def _outgoing(body: bytes, headers: Mapping[str, Any], *, content_type: str | None = None,

@@ -19,6 +19,7 @@ from contracts.names import ErrorCode
 from service.metrics import Metrics
 from service.providers.base import ProviderError
 from service.providers.redaction import redact, request_credentials
+from service.tracing import current
 
 MAX_REPLY_BYTES = 1024 * 1024  # a longer reply is refused, never parsed truncated
 
@@ -59,10 +60,12 @@ class ProviderHttp:
         every one of ``secrets`` (the account's) replaced by ``***``: error text may echo the request."""
         started = time.perf_counter()
         outcome = "error"
+        trace = current.get()
+        sent = {**headers, **trace.child().headers()} if trace is not None else dict(headers)
         try:
             async with asyncio.timeout(timeout):
                 async with self._session.request(
-                    method, url, data=body, headers=dict(headers), allow_redirects=False
+                    method, url, data=body, headers=sent, allow_redirects=False
                 ) as response:
                     outcome = str(response.status)
                     data = await self._read(provider, response)

@@ -34,6 +34,7 @@ async def _latency_and_outages(request: web.Request, handler: Handler) -> web.St
     state = request.app[STATE]
     if request.path.startswith("/_simulator"):
         return await handler(request)
+    state.traceparents.append(request.headers.get("traceparent"))
     if state.latency_ms:
         await asyncio.sleep(state.latency_ms * random.uniform(0.5, 1.5) / 1000)  # noqa: S311 - jitter only
     for outage in state.outages:

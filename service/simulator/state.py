@@ -32,6 +32,7 @@ class SimulatorState:
         self.idempotency: dict[str, Any] = {}  # "<provider>:<key>" -> what the first request got
         self.extra: dict[str, Any] = {}  # per-provider state (tokens, counters)
         self.outages: list[Any] = []  # app.Outage: the next calls under a path fail
+        self.traceparents: list[str | None] = []  # each provider request's W3C traceparent header, in order
 
     def record(self, provider: str, operation: str, status: int, idempotency_key: str | None = None) -> None:
         self.calls.append(Call(provider, operation, status, idempotency_key, time.time()))
@@ -42,6 +43,7 @@ class SimulatorState:
         self.idempotency.clear()
         self.extra.clear()
         self.outages.clear()
+        self.traceparents.clear()
 
 
 ErrorBody = Callable[[int, str | None], web.Response]  # (status, message or None for the default)

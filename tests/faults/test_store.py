@@ -11,6 +11,7 @@ import pytest
 
 from tests.faults.commands import CREATE, new_id, worldline
 from tests.faults.conftest import FaultRun
+from tests.faults.processes import metric
 from tests.redis_switch import RedisSwitch
 
 
@@ -42,6 +43,8 @@ async def test_r16_store_outage_of_a_minute_parks_commands_and_dead_letters_none
         outcomes = [r["outcome"] for r in replicas.log_records() if r.get("event") == "command"]
         assert "dead_letter" not in outcomes and "requeued" not in outcomes, outcomes
         assert outcomes.count("session.created") == 55
+        parked = metric(await replicas.metrics(replica), "payment_sessions_idempotency_store_errors_total")
+        assert parked == outcomes.count("parked") >= 1  # /metrics counts each command parked for the store
         print(f"\nR16: outcomes during and after the outage: {Counter(outcomes)}")
     finally:
         await switch.close()

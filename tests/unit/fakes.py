@@ -83,10 +83,12 @@ class FakePublisher:
                 amqp_encode.short_string(value)
         self.writes.append(write)
 
-    async def publish_event(self, event: Event, *, correlation_id: str | None, reply_to: str | None) -> None:
+    async def publish_event(
+        self, event: Event, *, correlation_id: str | None, reply_to: str | None, trace: Mapping[str, str] = {}
+    ) -> None:
         event_type = type(event).__struct_config__.tag
         properties = {"correlation_id": correlation_id, "reply_to": reply_to}
-        self._write(Write("event", str(event_type), msgspec.json.encode(event), {}, properties))
+        self._write(Write("event", str(event_type), msgspec.json.encode(event), dict(trace), properties))
 
     async def schedule(self, queue: str, body: bytes, headers: Mapping[str, Any], **properties: Any) -> None:
         self._write(Write("schedule", queue, body, headers, properties))
