@@ -28,8 +28,9 @@ from service.probes import probe_app
 from service.providers.http import ProviderHttp
 from service.providers.registry import build_providers
 from service.secret import mask_url
-from service.settings import Settings
+from service.settings import Settings, SettingsError
 from service.tenancy import Tenancy
+from service.tracing import IdsOnly, Spans
 
 log = structlog.get_logger("payment_sessions")
 
@@ -48,6 +49,19 @@ class Service:
     async def drain(self) -> bool:
         """Stop consuming and finish in-flight commands (SIGTERM)."""
         return await self.consumer.stop(self.settings.shutdown_grace)
+
+
+def build_spans(settings: Settings) -> Spans:
+    """OpenTelemetry spans when ``[tracing] otlp_endpoint`` is set (the ``otel`` extra), else ids only."""
+    if settings.tracing.otlp_endpoint is None:
+        return IdsOnly()
+    try:
+        from service.otel import OtelSpans  # noqa: PLC0415 - optional: the otel extra
+    except ImportError:
+        raise SettingsError(
+            "tracing.otlp_endpoint: OpenTelemetry is not installed: pip install 'payment-sessions[otel]'"
+        ) from None
+    return OtelSpans.from_settings(settings.tracing, settings.broker.app_id)
 
 
 def build_store(settings: Settings, metrics: Metrics) -> IdempotencyStore:
@@ -105,7 +119,9 @@ async def running_service(settings: Settings, *, clock: Clock | None = None) -> 
             # every delivery in flight may be in one provider call: keep that many connections per host alive
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, limit_per_host=settings.broker.prefetch))
         )
-        providers = build_providers(settings.accounts, ProviderHttp(session, metrics), clock)
+        spans = build_spans(settings)
+        stack.callback(spans.close)
+        providers = build_providers(settings.accounts, ProviderHttp(session, metrics, spans=spans), clock)
         log.info(
             "starting",
             broker=mask_url(settings.broker.url.reveal()),
@@ -142,6 +158,7 @@ async def running_service(settings: Settings, *, clock: Clock | None = None) -> 
             store,
             metrics,
             probe_interval=settings.idempotency.probe_interval,
+            spans=spans,
         )
         service = Service(settings, connection, consumer, metrics, http_port)
         await consumer.start()

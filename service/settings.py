@@ -142,6 +142,19 @@ class Broker(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
             raise ValueError("ca, cert and key need an amqps:// url (they would be ignored)")
 
 
+class Tracing(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """OpenTelemetry spans (needs the ``otel`` extra). Trace context is propagated and logged without it."""
+
+    otlp_endpoint: str | None = None  # OTLP/HTTP collector, e.g. http://otel-collector:4318; None: no spans
+    export_interval: float = 5.0  # seconds between span batches
+
+    def __post_init__(self) -> None:
+        if self.otlp_endpoint is not None:
+            _check_base_url("otlp_endpoint", self.otlp_endpoint)
+        if not 0 < self.export_interval <= 60:
+            raise ValueError("export_interval must be in (0, 60] seconds")
+
+
 class HttpServer(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     enabled: bool = True
     host: str = "0.0.0.0"  # noqa: S104 - the probe server is meant to be reached by the orchestrator
@@ -226,6 +239,7 @@ class Settings(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     topology: Topology = Topology()
     http: HttpServer = HttpServer()
     logging: Logging = Logging()
+    tracing: Tracing = Tracing()
     simulator: Simulator = Simulator()
     shutdown_grace: float = 25.0  # seconds to finish in-flight commands after SIGTERM
     accounts: dict[str, AccountProviders] = {}

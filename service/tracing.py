@@ -2,8 +2,9 @@
 the provider request, the event, retries and dead letters, and its trace id bound to every log line.
 
 Each delivery runs in a task of its own, so ``current`` (a context variable) is that command's span: the
-consumer sets it, the provider caller and the disposition read it. No tracing backend is needed for this;
-an OpenTelemetry exporter, when there is one, sees the same ids.
+consumer sets it, the provider caller and the disposition read it. ``Spans`` says where spans go: ``IdsOnly``
+(the default) only makes the ids; ``service.otel`` records them as OpenTelemetry spans (the ``otel`` extra and
+``[tracing] otlp_endpoint``), with the same ids on the wire either way.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import random
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 TRACEPARENT = "traceparent"
 TRACESTATE = "tracestate"
@@ -32,6 +33,7 @@ class Trace(NamedTuple):
     flags: str
     parent_id: str | None = None
     state: str | None = None
+    span: Any = None  # the OpenTelemetry span behind these ids, when spans are recorded
 
     @property
     def traceparent(self) -> str:
@@ -50,6 +52,39 @@ class Trace(NamedTuple):
 
 
 current: ContextVar[Trace | None] = ContextVar("payment_sessions_trace", default=None)
+
+
+class Spans(Protocol):
+    """A command's span (a child of its ``traceparent``) and one span per provider request under it."""
+
+    def command(self, headers: Mapping[str, Any], routing_key: str) -> Trace: ...
+
+    def command_done(self, trace: Trace, outcome: str, failed: bool) -> None: ...
+
+    def request(self, parent: Trace, provider: str, operation: str, method: str, url: str) -> Trace: ...
+
+    def request_done(self, trace: Trace, status: int | None) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class IdsOnly:
+    """The default: ids to propagate and log, no spans recorded."""
+
+    def command(self, headers: Mapping[str, Any], routing_key: str) -> Trace:
+        return trace_of(headers)
+
+    def command_done(self, trace: Trace, outcome: str, failed: bool) -> None:
+        return None
+
+    def request(self, parent: Trace, provider: str, operation: str, method: str, url: str) -> Trace:
+        return parent.child()
+
+    def request_done(self, trace: Trace, status: int | None) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
 
 
 def parse_traceparent(value: object) -> tuple[str, str, str] | None:

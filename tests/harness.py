@@ -244,10 +244,13 @@ async def _connect_within(url: str, seconds: float) -> aio_pika.abc.AbstractConn
 
 
 def write_config(path: Path, amqp_url: str, topology: Topology, extra: str = "") -> Path:
-    """A TOML file for a service subprocess (or the CLI) on ``topology``; ``extra`` is appended verbatim."""
+    """A TOML file for a service subprocess (or the CLI) on ``topology``; ``extra`` is appended verbatim. Unless
+    ``extra`` has its own, the harness's ``[retry]`` delays: the retry queues the harness removes afterwards."""
     names = "\n".join(f'{name} = "{getattr(topology, name)}"' for name in _TOPOLOGY_NAMES)
+    retry = "" if "[retry]" in extra else "[retry]\n" + "".join(f"{k} = {v}\n" for k, v in TEST_RETRY.items())
     path.write_text(
-        f'[broker]\nurl = "{amqp_url}"\nconnect_timeout = 5.0\n[logging]\nformat = "json"\n[topology]\n{names}\n{extra}'
+        f'[broker]\nurl = "{amqp_url}"\nconnect_timeout = 5.0\n[logging]\nformat = "json"\n[topology]\n{names}\n'
+        f"{retry}{extra}"
     )
     return path
 

@@ -181,13 +181,15 @@ class Contender:
     store: str = "memory"
     tree: Path = ROOT  # another checkout (``--baseline``): ``python -m service`` runs from there
     replicas: int = 1  # service processes sharing the queue (and the Redis store)
+    otel: bool = False  # OpenTelemetry spans exported (to the stand-in, which drops them)
 
     def start(self, env: Environment, prefetch: int, label: str) -> tuple[Process, str]:
         """The running process and the output marker that says it consumes."""
         log = env.workdir / f"{self.name}.{label}.log"
         t = env.names.topology
         if self.kind == "service":
-            config = write_service_config(env, self.store, prefetch, env.workdir / f"{self.name}.{prefetch}.toml")
+            path = env.workdir / f"{self.name}.{prefetch}.toml"
+            config = write_service_config(env, self.store, prefetch, path, otel=self.otel)
             cmd = [sys.executable, "-m", "service", "--config", str(config), "run"]
             # the service's {"event": "consuming", ...} line says it consumes
             if self.replicas > 1:
@@ -200,7 +202,7 @@ class Contender:
         return Process(self.name, [str(python), str(script), *args], log), "ready"
 
 
-def write_service_config(env: Environment, store: str, prefetch: int, path: Path) -> Path:
+def write_service_config(env: Environment, store: str, prefetch: int, path: Path, *, otel: bool = False) -> Path:
     topology = "\n".join(f'{key} = "{value}"' for key, value in _topology_items(env.names))
     idempotency = 'backend = "memory"\n'
     if store == "redis":
@@ -213,6 +215,7 @@ def write_service_config(env: Environment, store: str, prefetch: int, path: Path
         f"[topology]\n{topology}\n"
         f"[idempotency]\n{idempotency}"
         f'[accounts.default.primer]\nbase_url = "{env.provider_url}"\napi_key = "{API_KEY}"\n'
+        + (f'[tracing]\notlp_endpoint = "{env.provider_url}"\n' if otel else "")
     )
     return path
 

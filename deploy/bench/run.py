@@ -93,6 +93,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     add("--baseline", metavar="GIT_REF",
         help="add the service as of GIT_REF (memory store) from a temporary worktree: A/B of a change")  # fmt: skip
+    add("--baseline-store", choices=["memory", "redis"], default="memory", help="the --baseline contender's store")
+    add("--otel", action="store_true", help="add the service with OpenTelemetry spans (the otel extra) exported")
     add("--replicas", type=int, default=1, help="also run N service replicas sharing the Redis store (scale-out)")
     add("--workloads", default=",".join(WORKLOADS), help=f"a comma-separated subset of {','.join(WORKLOADS)}")
     add("--out", type=Path, default=ROOT / ".bench" / "results.json")
@@ -118,11 +120,13 @@ def contenders(args: argparse.Namespace) -> list[Contender]:
     ]
     if args.faststream and (faststream_available() or install_faststream()):
         chosen.insert(1, Contender("faststream", "faststream"))
+    if args.otel:
+        chosen.insert(2, Contender("service+otel", "service", otel=True))
     if args.replicas > 1:
         chosen.append(Contender(f"service+redis x{args.replicas}", "service", "redis", replicas=args.replicas))
     if args.baseline:
-        name = "service@" + args.baseline.replace("/", "_")
-        chosen.insert(1, Contender(name, "service", tree=args.baseline_tree))
+        name = "service@" + args.baseline.replace("/", "_") + ("+redis" if args.baseline_store == "redis" else "")
+        chosen.insert(1, Contender(name, "service", args.baseline_store, tree=args.baseline_tree))
     return [c for c in chosen if c.name == "peer" or c.name not in args.skip]
 
 

@@ -45,7 +45,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def fixed_latency(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.path.startswith("/_bench"):
+    if request.path.startswith(("/_bench", "/v1/traces")):
         return await handler(request)
     started = time.perf_counter()
     order_id = json.loads(await request.read()).get("orderId")  # read once: aiohttp keeps it for the handler
@@ -85,6 +85,12 @@ async def times(request: web.Request) -> web.Response:
     return web.json_response(recorded)
 
 
+async def otlp_traces(request: web.Request) -> web.Response:
+    """An OTLP/HTTP collector that takes every batch and keeps nothing."""
+    await request.read()
+    return web.Response(status=200, content_type="application/x-protobuf")
+
+
 async def set_latency(request: web.Request) -> web.Response:
     request.app[LATENCY][0] = json.loads(await request.read())["latency_ms"] / 1000
     return web.Response(status=204)
@@ -99,6 +105,7 @@ def build(handler: str, latency_ms: float, api_key: str) -> web.Application:
         app.router.add_post("/client-session", minimal_session)
     app.router.add_get("/_bench/times", times)
     app.router.add_post("/_bench/latency", set_latency)
+    app.router.add_post("/v1/traces", otlp_traces)  # `--otel`: the service's spans land here and are dropped
     return app
 
 

@@ -22,7 +22,7 @@ from service.messaging.outcomes import Processed, Reject
 from service.messaging.pipeline import Pipeline
 from service.metrics import Metrics
 from service.ports import IdempotencyStore
-from service.tracing import current, trace_of
+from service.tracing import IdsOnly, Spans, current
 
 log = structlog.get_logger("payment_sessions.consumer")
 
@@ -55,6 +55,7 @@ class CommandConsumer:
         metrics: Metrics,
         *,
         probe_interval: float,
+        spans: Spans | None = None,
     ) -> None:
         self._queue = queue
         self._pipeline = pipeline
@@ -62,6 +63,7 @@ class CommandConsumer:
         self._store = store
         self._metrics = metrics
         self._probe_interval = probe_interval
+        self._spans = spans or IdsOnly()
         self._consumer_tag: str | None = None
         self._stopping = False
         self._paused: asyncio.Task[None] | None = None
@@ -118,7 +120,7 @@ class CommandConsumer:
         structlog.contextvars.clear_contextvars()
         try:
             delivery = _delivery(message)
-            trace = trace_of(delivery.headers)
+            trace = self._spans.command(delivery.headers, delivery.routing_key)
             current.set(trace)
             structlog.contextvars.bind_contextvars(trace_id=trace.trace_id)
             processed = await self._pipeline.process(delivery)
@@ -127,6 +129,7 @@ class CommandConsumer:
                 self._pause()
             label = await self._disposition.settle(delivery, processed.outcome, _Settlement(message))
             self._record(delivery, processed, label, time.perf_counter() - started)
+            self._spans.command_done(trace, label, failed=processed.outcome.error_code is not None)
         finally:
             self._metrics.in_flight.dec()
             self._active -= 1

@@ -19,7 +19,7 @@ from contracts.names import ErrorCode
 from service.metrics import Metrics
 from service.providers.base import ProviderError
 from service.providers.redaction import redact, request_credentials
-from service.tracing import current
+from service.tracing import IdsOnly, Spans, current
 
 MAX_REPLY_BYTES = 1024 * 1024  # a longer reply is refused, never parsed truncated
 
@@ -38,11 +38,17 @@ class ProviderHttp:
     """Sends provider requests over one shared ``aiohttp.ClientSession``."""
 
     def __init__(
-        self, session: aiohttp.ClientSession, metrics: Metrics, *, max_reply_bytes: int = MAX_REPLY_BYTES
+        self,
+        session: aiohttp.ClientSession,
+        metrics: Metrics,
+        *,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
+        spans: Spans | None = None,
     ) -> None:
         self._session = session
         self._metrics = metrics
         self._max_reply_bytes = max_reply_bytes
+        self._spans = spans or IdsOnly()
 
     async def send(
         self,
@@ -60,14 +66,16 @@ class ProviderHttp:
         every one of ``secrets`` (the account's) replaced by ``***``: error text may echo the request."""
         started = time.perf_counter()
         outcome = "error"
-        trace = current.get()
-        sent = {**headers, **trace.child().headers()} if trace is not None else dict(headers)
+        command = current.get()
+        request = self._spans.request(command, provider, operation, method, url) if command is not None else None
+        sent = {**headers, **request.headers()} if request is not None else dict(headers)
+        status: int | None = None
         try:
             async with asyncio.timeout(timeout):
                 async with self._session.request(
                     method, url, data=body, headers=sent, allow_redirects=False
                 ) as response:
-                    outcome = str(response.status)
+                    outcome, status = str(response.status), response.status
                     data = await self._read(provider, response)
                     reply = HttpReply(response.status, response.headers, data)
         except TimeoutError:
@@ -84,6 +92,8 @@ class ProviderHttp:
             ) from None
         finally:
             self._metrics.provider_latency.labels(provider, operation, outcome).observe(time.perf_counter() - started)
+            if request is not None:
+                self._spans.request_done(request, status)
         if reply.ok:
             return reply
         return HttpReply(reply.status, reply.headers, redact(reply.body, [*request_credentials(headers), *secrets]))

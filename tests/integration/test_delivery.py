@@ -70,6 +70,7 @@ async def test_reply_to_naming_a_shared_queue_writes_nothing_into_it(harness: Ha
     acked = service.service.metrics.commands.labels("session.create", "primer", "session.created")
     await eventually(lambda: acked._value.get() == 1)  # settled: every write for it is confirmed by now
     assert await shared.get(fail=False, no_ack=True) is None
+    await shared.delete(if_unused=False, if_empty=False)  # never consumed, so auto_delete would not remove it
     assert any(r.get("event", "").startswith("reply_to not allowed") for r in harness.log_records())
 
 

@@ -29,7 +29,7 @@ from yarl import URL
 from service.exits import Exit
 from service.messaging.topology import declare
 from service.settings import Settings
-from tests.harness import TEST_RETRY, Harness, run_cli, write_config
+from tests.harness import Harness, run_cli, write_config
 from tests.redis_switch import RedisSwitch
 
 GRACE = 5.0  # shutdown_grace of every service started here
@@ -108,8 +108,7 @@ def _config(tmp_path: Path, harness: Harness, amqp_url: str, extra: str = "", *,
     path = write_config(tmp_path / "service.toml", amqp_url, settings.topology)
     text = path.read_text().replace("connect_timeout = 5.0", f"connect_timeout = {connect_timeout}")
     http = extra or '[http]\nhost = "127.0.0.1"\nport = 0\n'
-    retry = "[retry]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in TEST_RETRY.items())
-    path.write_text(f"shutdown_grace = {GRACE}\n{text}\n{http}{retry}")  # the harness removes these retry queues
+    path.write_text(f"shutdown_grace = {GRACE}\n{text}\n{http}")  # write_config gave it the harness's [retry]
     return path
 
 
