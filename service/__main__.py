@@ -92,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings(getattr(args, "config", None))
+        settings = load_settings(getattr(args, "config", None), require_file=args.command == "run")
     except SettingsError as exc:
         print(f"payment-sessions: bad configuration: {exc}", file=sys.stderr)
         return Exit.USAGE

@@ -308,10 +308,19 @@ def settings_from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Set
     return msgspec.structs.replace(settings, accounts=accounts)
 
 
-def load_settings(path: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
-    """Read the TOML file named by ``path`` or ``PAYMENT_SESSIONS_CONFIG`` (none: defaults) plus ``ENV_URLS``."""
+def load_settings(
+    path: str | None = None, env: Mapping[str, str] | None = None, *, require_file: bool = False
+) -> Settings:
+    """Read the TOML file named by ``path`` or ``PAYMENT_SESSIONS_CONFIG`` (none: defaults) plus ``ENV_URLS``.
+    ``require_file``: no file at all is an error (``run``: the defaults name no provider account, so a service
+    started without its configuration, say from the image alone, would consume commands it cannot serve)."""
     env = os.environ if env is None else env
     path = path or env.get("PAYMENT_SESSIONS_CONFIG")
+    if require_file and not path:
+        raise SettingsError(
+            "no configuration file: give --config FILE or set PAYMENT_SESSIONS_CONFIG "
+            "(config/local.toml runs against the local simulator)"
+        )
     raw: dict[str, Any] = {}
     if path:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import subprocess
 import sys
 from importlib.metadata import version
@@ -133,3 +134,18 @@ def test_progress_every_n_letters_or_every_interval_and_at_the_end() -> None:
         now[0] += 0.6  # slow republishes: a line each second even before 100 letters
         progress(seen, 1000, report)
     assert [line.split(" of ")[0] for line in slow.getvalue().splitlines()] == ["replay: 2"]
+
+
+def test_run_without_any_configuration_file_is_one_clear_error() -> None:
+    """The image carries no configuration: started bare, ``run`` says what is missing (exit 2) instead of
+    consuming commands with no provider account to serve them."""
+    env = {k: v for k, v in os.environ.items() if k != "PAYMENT_SESSIONS_CONFIG"}
+    done = subprocess.run(
+        [sys.executable, "-m", "service", "run"], capture_output=True, text=True, check=False, env=env, timeout=30
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "payment-sessions: bad configuration: no configuration file: give --config FILE or set "
+        "PAYMENT_SESSIONS_CONFIG (config/local.toml runs against the local simulator)"
+    ]
+    assert done.stdout == ""
