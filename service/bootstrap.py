@@ -116,8 +116,12 @@ async def running_service(settings: Settings, *, clock: Clock | None = None) -> 
             probe_server(settings, metrics, lambda: service is not None and service.ready())
         )
         session = await stack.enter_async_context(
-            # every delivery in flight may be in one provider call: keep that many connections per host alive
-            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, limit_per_host=settings.broker.prefetch))
+            # every delivery in flight may be in one provider call: keep that many connections per host alive.
+            # No session timeout: ProviderHttp bounds each call by the account's timeout, and one timer is enough
+            aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0, limit_per_host=settings.broker.prefetch),
+                timeout=aiohttp.ClientTimeout(),
+            )
         )
         spans = build_spans(settings)
         stack.callback(spans.close)
