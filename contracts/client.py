@@ -21,8 +21,10 @@ bound, a nack) raises :class:`PublishRefused`: it was not queued. With ``wait=Tr
 returns the event published for it, which comes back on the client's own exclusive reply queue (``reply_to``)
 and is matched on the ``command_id`` in its body; ``TimeoutError`` after ``timeout`` seconds (covering publish
 and wait) means the outcome is unknown, not that it failed: publish the *same* command again (same
-``command_id``) and the service answers with the same outcome. Replies are best effort (one lost in a connection
-loss times out); the events exchange is the durable record. One client serves many concurrent calls.
+``command_id``) and the service answers with the same outcome. Its subclass :class:`NoOutcome` says the broker
+had confirmed the command before the time ran out (it is queued); a plain ``TimeoutError`` that it had not.
+Replies are best effort (one lost in a connection loss times out); the events exchange is the durable record. One
+client serves many concurrent calls.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ _KINDS: dict[CommandType, tuple[type, ...]] = {
 
 class PublishRefused(Exception):
     """The broker did not take the command (no such exchange, no queue bound, or a nack): it was not queued."""
+
+
+class NoOutcome(TimeoutError):
+    """The broker confirmed the command (it is queued), but no event came in time: the outcome is unknown."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +162,8 @@ class SessionsClient:
         """Publish a command (a Struct, validated; or raw JSON bytes, not validated) and await its event.
 
         Raw bytes need a string ``command_id`` to be awaited (``ValueError`` otherwise). Raises
-        ``PublishRefused``, ``TimeoutError`` and, for a Struct breaking the contract, ``msgspec.ValidationError``.
+        ``PublishRefused``, ``NoOutcome`` (queued, no event in time), ``TimeoutError`` (not confirmed in time) and,
+        for a Struct breaking the contract, ``msgspec.ValidationError``.
         """
         return await self._send(command_type, body, wait, timeout)
 
@@ -182,10 +189,16 @@ class SessionsClient:
         if wait and command_id is not None:
             future = asyncio.get_running_loop().create_future()
             self._waiting.setdefault(command_id, []).append(future)
+        published = False
         try:
             async with asyncio.timeout(timeout):
                 await self._publish(message, command_type.value)
+                published = True
                 return None if future is None else await future
+        except TimeoutError:
+            if published:
+                raise NoOutcome(f"command {command_id!r} is queued; no event within {timeout:g}s") from None
+            raise
         finally:
             if future is not None and command_id is not None:
                 self._forget(command_id, future)

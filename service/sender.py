@@ -13,11 +13,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import aio_pika
 import msgspec
 from yarl import URL
 
-from contracts.client import PublishRefused, SessionsClient
+from contracts.client import NoOutcome, PublishRefused, SessionsClient
 from contracts.codec import decode_command
 from contracts.names import CommandType
 from service.exits import Exit, broker_failure
@@ -46,17 +45,6 @@ def command_body(args: argparse.Namespace) -> dict[str, Any]:
         body["options"] = json.loads(args.options)
     body.setdefault("command_id", str(uuid.uuid4()))
     return body
-
-
-class _Confirmed(SessionsClient):
-    """The contracts client, noting when the broker confirmed the command: a timeout before that means
-    "not published", after it "published, no outcome yet" (and the same command can safely be sent again)."""
-
-    published = False
-
-    async def _publish(self, message: aio_pika.Message, routing_key: str) -> None:
-        await super()._publish(message, routing_key)
-        self.published = True
 
 
 class NotPublished(Exception):
@@ -89,12 +77,12 @@ async def send(
             raise
         raise NotPublished(failed[1], failed[0]) from None
     user_id = URL(settings.broker.url.reveal()).user  # who we connect as: accounts may be limited to publishers
-    async with connection, _Confirmed(connection, topology=settings.topology, user_id=user_id) as client:
+    async with connection, SessionsClient(connection, topology=settings.topology, user_id=user_id) as client:
         try:
             reply = await client.publish(command_type, payload if command is None else command, timeout=timeout)
+        except NoOutcome:  # the broker has it: the service will answer, we just did not hear it
+            raise
         except (TimeoutError, ConnectionError) as exc:
-            if client.published:  # the broker has it: the service will answer, we just did not hear it
-                raise TimeoutError from exc
             why = (
                 "did not confirm it" if isinstance(exc, TimeoutError) else "dropped the connection before confirming it"
             )
