@@ -27,42 +27,53 @@ PARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"  # the W3C Re
 CONSUMER, CLIENT = 5, 3  # opentelemetry.proto.trace.v1.Span.SpanKind
 
 
-@pytest.fixture
-async def collector() -> AsyncIterator[tuple[str, list[Any]]]:
+class Collector:
     """A stand-in OTLP/HTTP collector: every span it is sent."""
-    spans: list[Any] = []
 
-    async def traces(request: web.Request) -> web.Response:
+    def __init__(self) -> None:
+        self.spans: list[Any] = []
+        self._arrived = asyncio.Condition()
+
+    async def traces(self, request: web.Request) -> web.Response:
         export = ExportTraceServiceRequest()
         export.ParseFromString(await request.read())
-        spans.extend(span for resource in export.resource_spans for scope in resource.scope_spans
-                     for span in scope.spans)  # fmt: skip
+        async with self._arrived:
+            self.spans.extend(span for resource in export.resource_spans for scope in resource.scope_spans
+                              for span in scope.spans)  # fmt: skip
+            self._arrived.notify_all()
         return web.Response(status=200)
 
+    async def wait_for(self, count: int, timeout: float = 5.0) -> list[Any]:
+        async with self._arrived:
+            await asyncio.wait_for(self._arrived.wait_for(lambda: len(self.spans) >= count), timeout)
+            return list(self.spans)
+
+
+@pytest.fixture
+async def collector() -> AsyncIterator[tuple[str, Collector]]:
+    received = Collector()
+
     app = web.Application()
-    app.router.add_post("/v1/traces", traces)
+    app.router.add_post("/v1/traces", received.traces)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
-    yield f"http://127.0.0.1:{port}", spans
+    yield f"http://127.0.0.1:{port}", received
     await runner.cleanup()
 
 
 async def test_a_command_and_its_provider_request_are_spans_with_the_ids_on_the_wire(
-    harness: Harness, command_id: str, collector: tuple[str, list[Any]]
+    harness: Harness, command_id: str, collector: tuple[str, Collector]
 ) -> None:
-    endpoint, spans = collector
+    endpoint, received = collector
     accounts = {"default": {"primer": {"base_url": harness.simulator_url, "api_key": "key-otel"}}}
     service = await harness.start(accounts, tracing={"otlp_endpoint": endpoint, "export_interval": 0.1})
     body = {"command_id": command_id, "provider": "primer", "amount": 1250, "currency": "EUR"}
     event = await service.send("session.create", body, headers={"traceparent": PARENT})
     assert isinstance(event, SessionCreated)
-    for _ in range(100):
-        if len(spans) >= 2:
-            break
-        await asyncio.sleep(0.05)
+    spans = await received.wait_for(2)
     consumer = next(span for span in spans if span.kind == CONSUMER)
     client = next(span for span in spans if span.kind == CLIENT)
     assert consumer.trace_id.hex() == client.trace_id.hex() == "4bf92f3577b34da6a3ce929d0e0e4736"
