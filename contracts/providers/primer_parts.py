@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
 
+from contracts.command_base import Address
 from contracts.types import CountryCode, MinorUnits, ShortText, Text
 
 PrimerText = Annotated[str, msgspec.Meta(min_length=1, max_length=255, description="1 to 255 characters.")]
@@ -51,17 +52,11 @@ FirstPaymentReason = Literal["CardOnFile", "Recurring", "Unscheduled"]
 CardNetworks = Annotated[list[CardNetwork], msgspec.Meta(max_length=18)]
 
 
-class PrimerAddress(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class PrimerAddress(Address, frozen=True, kw_only=True, forbid_unknown_fields=True):  # + the names Primer takes
     """Without ``first_name``/``last_name`` a created session's address carries the customer's names."""
 
     first_name: PrimerText | None = None
     last_name: PrimerText | None = None
-    line1: Text | None = None
-    line2: Text | None = None
-    city: ShortText | None = None
-    postal_code: ShortText | None = None
-    state: ShortText | None = None
-    country_code: CountryCode | None = None
 
 
 class PrimerCustomer(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
