@@ -80,7 +80,7 @@ async def test_r2_crash_after_event_confirmed_before_ack(faults: FaultRun) -> No
         events = await ledger.wait_for(command_id, 2)
         assert [e.event_id for e in events] == [first.event_id] * 2 and first.type == "session.created"
         assert _creates(faults, body) == 1
-        assert _outcomes(survivor, command_id) == ["duplicate"]  # the stored event, republished as is
+        assert await _logged_outcomes(survivor, command_id) == ["duplicate"]  # the stored event, republished as is
         await replicas.terminate(survivor)
     body = worldline(new_id("r2s"))
     command_id = str(body["command_id"])
@@ -89,7 +89,7 @@ async def test_r2_crash_after_event_confirmed_before_ack(faults: FaultRun) -> No
     (survivor,) = await replicas.start(1)
     (event,) = await ledger.wait_for(command_id)
     assert event.type == "session.created" and _creates(faults, body) == 1
-    assert _outcomes(survivor, command_id) == ["duplicate"]
+    assert await _logged_outcomes(survivor, command_id) == ["duplicate"]
     ledger.faults = 3
     await ledger.check(replicas)
 
@@ -98,6 +98,15 @@ def _creates(faults: FaultRun, body: dict[str, object]) -> int:
     if body["provider"] == "worldline":
         return len(faults.ledger.calls_for(str(body["command_id"]), "worldline"))
     return sum(1 for c in faults.simulator.calls if c.provider == body["provider"] and c.operation == "create")
+
+
+async def _logged_outcomes(replica: Replica, command_id: str, timeout: float = 10.0) -> list[str]:
+    """The replica's outcome lines for the command, once there is one: a command's line is written after its ack,
+    so its event can reach the ledger first. Polls the process's log (no event to await in another process)."""
+    deadline = time.monotonic() + timeout
+    while not (found := _outcomes(replica, command_id)) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return found
 
 
 def _outcomes(replica: Replica, command_id: str) -> list[str]:
