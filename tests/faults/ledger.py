@@ -204,13 +204,14 @@ class Ledger:
         self.sent_bodies[command_id].append(payload)
         while True:
             exchange = await self._exchange()
+            used = self._publisher
             try:
                 await exchange.publish(aio_pika.Message(payload, **properties), routing_key, mandatory=True, timeout=15)
             except aiormq.exceptions.DeliveryError:  # nacked or returned: the broker did not take it
                 self.status[command_id] = "refused"
                 return "refused"
             except aiormq.exceptions.ChannelNotFoundEntity:  # no such exchange: refused (and the channel gone)
-                await self._drop_publisher()
+                await self._drop_publisher(used)
                 self.status[command_id] = "refused"
                 return "refused"
             except Exception as exc:
@@ -219,7 +220,9 @@ class Ledger:
                     raise
                 self.unknown[command_id] += 1  # it may or may not be in the queue: send it again
                 assert self.unknown[command_id] < 100, f"{command_id}: 100 publishes without a confirm"
-                await self._drop_publisher()
+                # Only the connection this publish used: with 64 sends in flight, dropping whatever is current
+                # would close the fresh connection another send just opened, and they would take turns forever.
+                await self._drop_publisher(used)
                 continue
             self.status[command_id] = "confirmed"
             return "confirmed"
@@ -227,9 +230,9 @@ class Ledger:
     def _publisher_lost(self) -> bool:
         return self._publisher is None or self._publisher[0].is_closed or self._publisher[1].is_closed
 
-    async def _drop_publisher(self) -> None:
+    async def _drop_publisher(self, used: tuple[AbstractConnection, AbstractChannel, AbstractExchange] | None) -> None:
         async with self._publish_lock:
-            if self._publisher is not None:
+            if self._publisher is not None and self._publisher is used:
                 with contextlib.suppress(*CONNECT_ERRORS):
                     await self._publisher[0].close()
                 self._publisher = None
