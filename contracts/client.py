@@ -46,6 +46,7 @@ from contracts.codec import CONTENT_TYPE, decode_command, decode_event, encode
 from contracts.commands import Command, CreateSession, UpdateSession
 from contracts.events import Event
 from contracts.names import CommandType, Topology
+from contracts.nodes import connect_nodes
 
 _KINDS: dict[CommandType, tuple[type, ...]] = {
     CommandType.CREATE: get_args(CreateSession),
@@ -102,11 +103,11 @@ class SessionsClient:
         user_id: str | None = None,
     ) -> AsyncIterator[Self]:
         """Open a robust connection (it reconnects by itself) and a client on it; both close on exit.
+        ``amqp_url`` may name several nodes of a cluster (``amqp://u:p@rabbit-0,rabbit-1,rabbit-2/vhost``, see
+        ``contracts.nodes``): a connection attempt goes to the next node when one is down or dies.
         ``user_id`` must be the user of ``amqp_url`` (RabbitMQ checks it); give it when the account you send
         for is limited to named publishers."""
-        connection = await aio_pika.connect_robust(
-            amqp_url, ssl_context=ssl_context, client_properties={"connection_name": name}
-        )
+        connection = await connect_nodes(amqp_url, ssl_context=ssl_context, client_properties={"connection_name": name})
         async with connection, cls(connection, topology=topology, user_id=user_id) as client:
             yield client
 

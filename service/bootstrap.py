@@ -27,7 +27,6 @@ from service.ports import Clock, IdempotencyStore, SystemClock
 from service.probes import probe_app
 from service.providers.http import ProviderHttp
 from service.providers.registry import build_providers
-from service.secret import mask_url
 from service.settings import Settings, SettingsError
 from service.tenancy import Tenancy
 from service.tracing import IdsOnly, Spans
@@ -128,7 +127,7 @@ async def running_service(settings: Settings, *, clock: Clock | None = None) -> 
         providers = build_providers(settings.accounts, ProviderHttp(session, metrics, spans=spans), clock)
         log.info(
             "starting",
-            broker=mask_url(settings.broker.url.reveal()),
+            broker=settings.broker.where,
             idempotency=settings.idempotency.backend,
             providers=sorted(f"{account}/{provider}" for account, provider in providers),
         )

@@ -35,7 +35,6 @@ from contracts.names import CommandType
 from service.exits import Exit, broker_failure
 from service.messaging.connection import connect
 from service.messaging.disposition import REASON_HEADER
-from service.secret import mask_url
 from service.settings import Settings
 
 log = structlog.get_logger("payment_sessions.dead_letters")
@@ -266,7 +265,7 @@ def purge_lines(report: PurgeReport) -> list[str]:
 
 @contextlib.asynccontextmanager
 async def _connected(settings: Settings, action: str) -> AsyncIterator[AbstractConnection]:
-    log.info("dead letters", action=action, broker=mask_url(settings.broker.url.reveal()))
+    log.info("dead letters", action=action, broker=settings.broker.where)
     connection = await connect(settings.broker, name=f"payment-sessions-dead-letters-{action}")
     async with connection:
         yield connection
@@ -500,7 +499,7 @@ async def run_from_args(settings: Settings, args: argparse.Namespace) -> int:
         print(f"payment-sessions dead-letters: {exc}", file=sys.stderr)
         return Exit.USAGE
     except Exception as exc:
-        failed = broker_failure(exc, mask_url(settings.broker.url.reveal()))
+        failed = broker_failure(exc, settings.broker.where)
         if failed is None:
             raise
         print(f"payment-sessions dead-letters: {failed[1]}", file=sys.stderr)

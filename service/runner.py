@@ -17,7 +17,6 @@ from service.bootstrap import Service, running_service
 from service.exits import Exit, ProbePortUnavailable, broker_failure
 from service.messaging.connection import connect
 from service.messaging.topology import TopologyError, declare
-from service.secret import mask_url
 from service.settings import Settings
 
 log = structlog.get_logger("payment_sessions")
@@ -35,7 +34,7 @@ async def run(settings: Settings) -> int:
             log.error(str(exc))
             return Exit.HTTP_PORT
         except Exception as exc:
-            failed = broker_failure(exc, mask_url(settings.broker.url.reveal()))
+            failed = broker_failure(exc, settings.broker.where)
             if failed is None:
                 raise
             log.error(failed[1])
@@ -70,7 +69,7 @@ async def declare_topology(settings: Settings) -> int:
     try:
         connection = await connect(settings.broker, name="payment-sessions-topology")
     except Exception as exc:
-        failed = broker_failure(exc, mask_url(settings.broker.url.reveal()))
+        failed = broker_failure(exc, settings.broker.where)
         if failed is None:
             raise
         log.error(failed[1])

@@ -14,14 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from yarl import URL
 
 from contracts.client import NoOutcome, PublishRefused, SessionsClient
 from contracts.codec import decode_command
 from contracts.names import CommandType
 from service.exits import Exit, broker_failure
 from service.messaging.connection import connect
-from service.secret import mask_url
 from service.settings import Settings
 
 _FLAGS = {
@@ -72,11 +70,11 @@ async def send(
     try:
         connection = await connect(broker, name="payment-sessions-send")
     except Exception as exc:
-        failed = broker_failure(exc, mask_url(settings.broker.url.reveal()))
+        failed = broker_failure(exc, settings.broker.where)
         if failed is None:
             raise
         raise NotPublished(failed[1], failed[0]) from None
-    user_id = URL(settings.broker.url.reveal()).user  # who we connect as: accounts may be limited to publishers
+    user_id = settings.broker.nodes[0].user  # who we connect as: accounts may be limited to publishers
     async with connection, SessionsClient(connection, topology=settings.topology, user_id=user_id) as client:
         try:
             reply = await client.publish(command_type, payload if command is None else command, timeout=timeout)

@@ -19,6 +19,7 @@ from msgspec import Struct
 from yarl import URL
 
 from contracts.names import Topology
+from contracts.nodes import masked, node_urls
 from service.secret import Secret
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -107,6 +108,8 @@ class AccountProviders(Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
 
 class Broker(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    # One node, or a cluster's: amqp://user:pass@rabbit-0,rabbit-1,rabbit-2/vhost (or whole URLs, comma-separated);
+    # each connection attempt goes to the next node (contracts.nodes).
     url: Secret = Secret(DEFAULT_AMQP_URL)
     prefetch: int = 256
     delivery_limit: int = 20  # quorum-queue redeliveries before the broker dead-letters a command
@@ -127,6 +130,7 @@ class Broker(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     topology: Literal["declare", "verify"] = "declare"
 
     def __post_init__(self) -> None:
+        self.nodes  # noqa: B018 - an unreadable address fails here, at load, in one line without the password
         if not 1 <= self.prefetch <= 65535:
             raise ValueError("prefetch must be between 1 and 65535")
         if (self.cert is None) != (self.key is None):
@@ -138,8 +142,18 @@ class Broker(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
         ):
             if pem is not None and "-----BEGIN " not in pem:  # a path given as `ca` instead of `ca_file`
                 raise ValueError(f"{name} must be PEM text; give a path as {name}_file")
-        if (self.ca or self.cert) and not self.url.reveal().lower().startswith("amqps://"):
+        if (self.ca or self.cert) and self.nodes[0].scheme != "amqps":
             raise ValueError("ca, cert and key need an amqps:// url (they would be ignored)")
+
+    @property
+    def nodes(self) -> tuple[URL, ...]:
+        """The broker nodes ``url`` names (one or a cluster's)."""
+        return node_urls(self.url.reveal())
+
+    @property
+    def where(self) -> str:
+        """``url`` for logs and errors: every node, the password masked."""
+        return masked(self.nodes)
 
 
 class Tracing(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import socket
 import ssl
 import tempfile
@@ -19,10 +20,10 @@ import aio_pika
 import aiormq
 import structlog
 from aio_pika.abc import AbstractRobustConnection
-from yarl import URL
 
+from contracts.nodes import connect_nodes
 from service.messaging import wire
-from service.secret import Secret, mask_url
+from service.secret import Secret
 from service.settings import Broker
 
 log = structlog.get_logger("payment_sessions.connection")
@@ -99,27 +100,34 @@ def _login_refused(exc: BaseException) -> bool:
 
 
 async def connect(broker: Broker, *, name: str) -> AbstractRobustConnection:
-    """Connect, retrying with backoff for up to ``broker.connect_timeout`` (the broker may start later)."""
+    """Connect to one of ``broker``'s nodes, retrying with backoff for up to ``broker.connect_timeout`` (the broker
+    may start later); each attempt goes to the next node. Once connected, a lost node is left for the next one
+    (``contracts.nodes.ClusterConnection``), with channels, queues and consumers restored there."""
     wire.install()  # before the first frame is read
-    url = URL(broker.url.reveal())
-    context = tls_context(broker) if url.scheme == "amqps" else None
-    where = f"{url.host}:{url.port}"
+    nodes = broker.nodes
+    context = tls_context(broker) if nodes[0].scheme == "amqps" else None
     deadline = asyncio.get_running_loop().time() + broker.connect_timeout
     delay = 0.5
+    turn = random.randrange(len(nodes))  # noqa: S311 - not a secret: replicas spread over the nodes
     while True:
+        node = nodes[turn % len(nodes)]
         try:
-            return await aio_pika.connect_robust(
-                url,
+            return await connect_nodes(
+                nodes,
+                start=turn,
                 client_properties={"connection_name": f"{name}@{socket.gethostname()}"},
                 ssl_context=context,
             )
         except (ConnectionError, OSError, aio_pika.exceptions.AMQPConnectionError) as exc:
-            if context is not None and (failure := _tls_failure(exc, where)) is not None:
+            if context is not None and (failure := _tls_failure(exc, f"{node.host}:{node.port}")) is not None:
                 raise failure from None
             if _login_refused(exc):  # configuration, not an outage: service.exits.broker_refusal words it
                 raise
+            turn += 1
+            if turn % len(nodes) and asyncio.get_running_loop().time() < deadline:
+                continue  # the next node at once; the backoff is per round over all of them
             if asyncio.get_running_loop().time() + delay > deadline:
-                raise ConnectionError(f"cannot reach {mask_url(str(url))}: {type(exc).__name__}") from None
-            log.warning("broker not reachable yet", broker=mask_url(str(url)), retry_in=delay)
+                raise ConnectionError(f"cannot reach {broker.where}: {type(exc).__name__}") from None
+            log.warning("broker not reachable yet", broker=broker.where, retry_in=delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)

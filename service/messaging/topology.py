@@ -26,7 +26,6 @@ import aiormq
 from aio_pika import ExchangeType
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, AbstractQueue
 from msgspec import Struct
-from yarl import URL
 
 from contracts.names import CommandType, Topology
 from service.settings import Retry, Settings
@@ -331,7 +330,7 @@ async def existing(channel: AbstractChannel, names: Topology) -> Declared:
 async def prepare(connection: AbstractConnection, channel: AbstractChannel, settings: Settings) -> Declared:
     """``[broker] topology``: "declare" everything (retry queues included), or "verify" it exists."""
     if settings.broker.topology == "verify":
-        vhost = URL(settings.broker.url.reveal()).path[1:] or "/"
+        vhost = settings.broker.nodes[0].path[1:] or "/"
         await verify(connection, settings.topology, settings.retry, vhost=vhost)
         return await existing(channel, settings.topology)
     return await declare(

@@ -16,6 +16,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from contracts.nodes import node_urls
 from service.settings import settings_from_mapping
 from tests.deploy.tooling import ROOT, load_yaml_documents, tool
 
@@ -129,13 +130,33 @@ def test_compose_waits_only_for_health_checked_services() -> None:
 def test_compose_points_every_image_container_at_the_compose_config(tmp_path: Path) -> None:
     services = _compose()["services"]
     built = {name: service for name, service in services.items() if "build" in service}
-    assert set(built) == {"simulator", "service", "send"}
+    assert set(built) == {"simulator", "service", "service-cluster", "send"}
     for name, service in built.items():
         assert service["build"]["dockerfile"] == "deploy/Dockerfile", name
         config = service["environment"]["PAYMENT_SESSIONS_CONFIG"]
         mounts = {target: source for source, target, *_ in (volume.split(":") for volume in service["volumes"])}
         assert mounts[config] == "./config/compose.toml", name
+        if "AMQP_URL" in service["environment"]:  # the cluster profile's replicas: every node, in one address
+            nodes = node_urls(service["environment"]["AMQP_URL"])
+            assert {url.host for url in nodes} == {"rabbit-0", "rabbit-1", "rabbit-2"}, name
     settings = settings_from_mapping(tomllib.loads((ROOT / "config" / "compose.toml").read_text()), {})
     assert settings.idempotency.backend == "redis", "the two replicas share outcomes"
     grace = services["service"]["stop_grace_period"]
     assert grace.endswith("s") and float(grace[:-1]) > settings.shutdown_grace
+
+
+def test_compose_cluster_profile_forms_one_three_node_cluster() -> None:
+    services = _compose()["services"]
+    nodes = {name: service for name, service in services.items() if name.startswith("rabbit-")}
+    assert set(nodes) == {"rabbit-0", "rabbit-1", "rabbit-2"}
+    conf = (ROOT / "deploy" / "rabbitmq" / "cluster.conf").read_text(encoding="utf-8")
+    named = set(re.findall(r"^cluster_formation\.classic_config\.nodes\.\d+ = rabbit@(\S+)$", conf, re.MULTILINE))
+    assert named == set(nodes)
+    cookies = set()
+    for name, node in nodes.items():
+        assert node["profiles"] == ["cluster"] and node["hostname"] == name  # node name rabbit@<hostname>
+        cookies.add(node["environment"]["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"])
+        assert "./deploy/rabbitmq/cluster.conf:/etc/rabbitmq/conf.d/20-cluster.conf:ro" in node["volumes"]
+    assert len(cookies) == 1, "the nodes must share one Erlang cookie"
+    assert set(services["service-cluster"]["depends_on"]) >= set(nodes)
+    assert all("profiles" in services[name] for name in [*nodes, "service-cluster"]), "optional: a profile"

@@ -12,14 +12,14 @@ import pytest
 from tests.faults.commands import CREATE, new_id, worldline
 from tests.faults.conftest import FaultRun
 from tests.faults.processes import metric
-from tests.redis_switch import RedisSwitch
+from tests.tcp_switch import TcpSwitch
 
 
 @pytest.mark.slow
 async def test_r16_store_outage_of_a_minute_parks_commands_and_dead_letters_none(faults: FaultRun) -> None:
     """R16: Redis unreachable for 60 s while 50 commands arrive: consuming pauses, readiness says not ready,
     nothing is dead-lettered or answered meanwhile; once Redis is back all 50 complete and the ledger passes."""
-    switch = RedisSwitch()
+    switch = TcpSwitch()
     await switch.on()
     try:
         replicas = await faults.start(1, idempotency={"url": f"redis://127.0.0.1:{switch.port}/0"})

@@ -13,7 +13,7 @@ from prometheus_client import generate_latest
 from contracts.events import SessionCreated, SessionFailed
 from service.providers.base import idempotency_key
 from tests.harness import TEST_RETRY, Harness, eventually
-from tests.redis_switch import RedisSwitch
+from tests.tcp_switch import TcpSwitch
 
 PRIMER_KEY = "sim-primer-key-once"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -172,7 +172,7 @@ async def test_an_unreachable_store_parks_the_command_pauses_consuming_and_never
 async def test_a_full_prefetch_of_commands_never_runs_the_redis_pool_dry(harness: Harness) -> None:
     """Every delivery in flight may talk to the store at once: the pool is sized to the prefetch and waits for a
     free connection, never mistaking its own limit for an outage (it used to park commands at prefetch 256)."""
-    slow = RedisSwitch(delay=0.1)  # every store call takes 100 ms: a full prefetch needs a connection each
+    slow = TcpSwitch(delay=0.1)  # every store call takes 100 ms: a full prefetch needs a connection each
     await slow.on()
     try:
         prefix = f"test-{uuid.uuid4().hex}:"

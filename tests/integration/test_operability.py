@@ -30,7 +30,7 @@ from service.exits import Exit
 from service.messaging.topology import declare
 from service.settings import Settings
 from tests.harness import Harness, run_cli, write_config
-from tests.redis_switch import RedisSwitch
+from tests.tcp_switch import TcpSwitch
 
 GRACE = 5.0  # shutdown_grace of every service started here
 
@@ -141,7 +141,7 @@ async def test_livez_answers_while_the_broker_is_retried_and_readyz_once_consumi
     """The broker is unreachable at start (a switch that refuses): /livez 200 at once, /readyz 503 until the
     broker appears and the service consumes; then SIGTERM stops it with exit 0."""
     upstream = URL(harness.amqp_url)
-    switch = RedisSwitch((upstream.host or "127.0.0.1", upstream.port or 5672))  # a TCP hop, off for now
+    switch = TcpSwitch((upstream.host or "127.0.0.1", upstream.port or 5672))  # a TCP hop, off for now
     config = _config(tmp_path, harness, str(upstream.with_port(switch.port)))
     try:
         async with _service("run", "--config", str(config)) as service:  # --config after the command

@@ -1,4 +1,4 @@
-"""A switchable, optionally slow hop in front of Redis, for tests of the idempotency store's faults."""
+"""A switchable, optionally slow TCP hop (to Redis unless told otherwise) for faults of the store and the broker."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import contextlib
 import socket
 
 
-class RedisSwitch:
+class TcpSwitch:
     """A local port with nothing behind it (connections refused) until ``on()``: then it forwards to Redis,
     each reply ``delay`` seconds late (a slow store)."""
 
