@@ -24,6 +24,7 @@ from aiohttp import web
 from contracts.codec import decode_event
 from contracts.events import Event
 from contracts.names import CommandType, Topology
+from contracts.nodes import connect_nodes, node_urls
 from service.bootstrap import Service, running_service
 from service.logs import configure_logging
 from service.messaging.topology import retry_delays, retry_queue
@@ -137,7 +138,7 @@ class Harness:
 
     async def __aenter__(self) -> Harness:
         configure_logging("info", "json", self._log)
-        self._connection = await aio_pika.connect_robust(self.amqp_url)
+        self._connection = await connect_nodes(self.amqp_url)
         await self.start_simulator({})
         return self
 
@@ -232,11 +233,20 @@ class Harness:
                     await channel.exchange_delete(exchange)
 
 
+async def connect_any(address: str, **kwargs: Any) -> aio_pika.abc.AbstractConnection:
+    """A plain (not robust) connection to the first node of ``address`` that answers; one URL is one node."""
+    nodes = node_urls(address)
+    for node in nodes[:-1]:
+        with contextlib.suppress(ConnectionError, OSError, aio_pika.exceptions.AMQPConnectionError):
+            return await aio_pika.connect(node, **kwargs)
+    return await aio_pika.connect(nodes[-1], **kwargs)
+
+
 async def _connect_within(url: str, seconds: float) -> aio_pika.abc.AbstractConnection:
     deadline = asyncio.get_running_loop().time() + seconds
     while True:
         try:
-            return await aio_pika.connect(url)
+            return await connect_any(url)
         except (ConnectionError, OSError, aio_pika.exceptions.AMQPConnectionError):
             if asyncio.get_running_loop().time() > deadline:
                 raise

@@ -19,9 +19,10 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aio_pika
 import aiormq
 from yarl import URL
+
+from tests.harness import connect_any
 
 CTL_TIMEOUT = 60.0
 
@@ -76,13 +77,17 @@ class BrokerControl:
     async def drop(self) -> None:
         await ctl("delete_vhost", self.vhost, check=False)
 
+    async def ctl(self, *args: str, timeout: float = CTL_TIMEOUT, check: bool = True) -> str:
+        """``rabbitmqctl`` on the node (a cluster's control asks a node that is up)."""
+        return await ctl(*args, timeout=timeout, check=check)
+
     # --- what is there ------------------------------------------------------------------------------------
 
     async def queues(self, prefix: str = "") -> dict[str, dict[str, int]]:
         """name -> messages (ready + unacked), messages_ready, messages_unacknowledged, consumers: from the
         broker's statistics, up to ~5 s old for quorum queues (see ``ready``)."""
         columns = ("name", "messages", "messages_ready", "messages_unacknowledged", "consumers")
-        rows = _json(await ctl("-q", "list_queues", "-p", self.vhost, *columns, "--formatter", "json"))
+        rows = _json(await self.ctl("-q", "list_queues", "-p", self.vhost, *columns, "--formatter", "json"))
         return {
             row["name"]: {key: int(row.get(key) or 0) for key in columns[1:]}
             for row in rows
@@ -95,7 +100,7 @@ class BrokerControl:
         deadline = asyncio.get_running_loop().time() + 60
         while True:
             try:
-                connection = await aio_pika.connect(self.url)
+                connection = await connect_any(self.url)
                 break
             except (ConnectionError, OSError, aiormq.exceptions.AMQPError):
                 if asyncio.get_running_loop().time() > deadline:
@@ -115,13 +120,13 @@ class BrokerControl:
 
     async def consumers(self, queue: str) -> int:
         """Consumers of ``queue`` right now (asked of the channels, not the statistics)."""
-        rows = _json(await ctl("-q", "list_consumers", "-p", self.vhost, "queue_name", "--formatter", "json"))
+        rows = _json(await self.ctl("-q", "list_consumers", "-p", self.vhost, "queue_name", "--formatter", "json"))
         return sum(1 for row in rows if row.get("queue_name") == queue)
 
     async def connections(self, name_prefix: str = "") -> list[dict[str, Any]]:
         """Connections of our vhost whose client-given ``connection_name`` starts with ``name_prefix``."""
         columns = ("name", "client_properties", "channels", "state")
-        rows = _json(await ctl("-q", "list_connections", "-p", self.vhost, *columns, "--formatter", "json"))
+        rows = _json(await self.ctl("-q", "list_connections", "-p", self.vhost, *columns, "--formatter", "json"))
         found = []
         for row in rows:
             name = str(_props(row.get("client_properties")).get("connection_name") or "")
@@ -131,7 +136,7 @@ class BrokerControl:
 
     async def close_all_connections(self, reason: str) -> None:
         """Only our vhost's connections: the replicas, the ledger's publisher and its events consumer."""
-        await ctl("close_all_connections", "-p", self.vhost, reason)
+        await self.ctl("close_all_connections", "-p", self.vhost, reason)
 
     # --- broker-wide faults ---------------------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import aio_pika
 import pytest
 import redis.asyncio as redis
 from yarl import URL
@@ -23,7 +22,7 @@ from yarl import URL
 from tests.faults.broker import BrokerControl, ensure_running
 from tests.faults.ledger import Ledger
 from tests.faults.processes import Replicas
-from tests.harness import Harness
+from tests.harness import Harness, connect_any
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 PRIMER_KEY = "sim-primer-key-faults"
@@ -141,7 +140,7 @@ class FaultRun:
         """Retry queues and the analytics queue; the harness removes the rest of the topology."""
         with contextlib.suppress(Exception):
             await ensure_running()
-        connection = await aio_pika.connect(self.broker.url)
+        connection = await connect_any(self.broker.url)
         async with connection:
             for name in await self.broker.queues(f"test.{self.suffix}."):
                 channel = await connection.channel()

@@ -35,6 +35,7 @@ from service.providers.base import idempotency_key
 from service.simulator.state import Call, SimulatorState
 from tests.faults.broker import BrokerControl
 from tests.faults.processes import Replicas, metric
+from tests.harness import connect_any
 
 REPO = Path(__file__).resolve().parents[2]
 FIGURES = REPO / ".bench" / "fault-ledger.jsonl"
@@ -141,7 +142,7 @@ class Ledger:
         while True:
             lost = asyncio.Event()
             try:
-                connection = await aio_pika.connect(
+                connection = await connect_any(
                     self.broker.url, client_properties={"connection_name": "fault-ledger-events"}
                 )
                 connection.close_callbacks.add(lambda *_, lost=lost: lost.set())
@@ -179,7 +180,7 @@ class Ledger:
             deadline = time.monotonic() + 120
             while True:
                 try:
-                    connection = await aio_pika.connect(
+                    connection = await connect_any(
                         self.broker.url, client_properties={"connection_name": "fault-ledger-publisher"}
                     )
                     break
