@@ -12,9 +12,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from yarl import URL
 
 from contracts.names import CommandType, Topology
 from service.messaging.topology import declare, retry_delays, retry_queue
@@ -219,3 +221,13 @@ def leftovers(prefix: str) -> list[str] | None:
             return None
         found += [f"{kind[5:-1]} {name}" for name in listing.stdout.split() if name.startswith(prefix + ".")]
     return found
+
+
+def local_broker_pid(amqp_url: str) -> int | None:
+    """The Erlang VM of the broker at ``amqp_url`` when it runs on this machine (``rabbitmqctl``), else None."""
+    rabbitmqctl = shutil.which("rabbitmqctl")
+    if rabbitmqctl is None or URL(amqp_url).host not in ("127.0.0.1", "localhost"):
+        return None
+    answer = subprocess.run([rabbitmqctl, "eval", "os:getpid()."], capture_output=True, text=True, check=False)
+    pid = answer.stdout.strip().strip('"')
+    return int(pid) if answer.returncode == 0 and pid.isdigit() and Path(f"/proc/{pid}").exists() else None

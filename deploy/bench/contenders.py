@@ -31,6 +31,12 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def process_cpu(pid: int) -> float:
+    """User plus system CPU seconds so far (``/proc/<pid>/stat`` utime + stime)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
 class Process:
     """A child process with its output in ``log``; CPU and peak RSS read from ``/proc``."""
 
@@ -85,9 +91,7 @@ class Process:
         return dict(found)
 
     def cpu(self) -> float:
-        """User plus system CPU seconds so far (``/proc/<pid>/stat`` utime + stime)."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        return process_cpu(self.pid)
 
     def peak_rss_mb(self) -> float:
         """``VmHWM`` from ``/proc/<pid>/status``: the largest resident set so far."""

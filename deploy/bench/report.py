@@ -37,6 +37,8 @@ def rows(args: Any) -> list[tuple[str, str, str, bool]]:
     return [
         (f"commands/s, backlog {args.count:,}", "throughput", "commands_per_s", True),
         ("CPU ms per 1,000 commands", "throughput", "cpu_ms_per_1k", True),
+        ("  broker CPU ms per 1,000 commands", "throughput", "broker_cpu_ms_per_1k", True),
+        ("  machine cores busy during the drain", "throughput", "machine_busy_cores", False),
         ("added latency p50 ms", "latency", "added_ms.p50", False),
         ("added latency p95 ms", "latency", "added_ms.p95", False),
         ("added latency p99 ms", "latency", "added_ms.p99", True),

@@ -50,7 +50,7 @@ from typing import Any
 import aio_pika
 import aiohttp
 import redis.asyncio as redis
-from broker import Names, Tap, declare_topology, leftovers, remove
+from broker import Names, Tap, declare_topology, leftovers, local_broker_pid, remove
 from contenders import ROOT, Contender, Environment, Process, faststream_available, install_faststream
 from plan import WORKLOADS, legend, say, workloads
 from report import Runs, table
@@ -182,7 +182,9 @@ async def bench(args: argparse.Namespace, chosen: list[Contender], results: dict
         http = await stack.enter_async_context(aiohttp.ClientSession())
         env = Environment(AMQP_URL, REDIS_URL, redis_prefix, names, f"http://127.0.0.1:{port}", workdir)
         say(f"bench {names.prefix}: {', '.join(c.name for c in chosen)}; stand-in {standin_description(args)}")
-        await workloads(Bench(env, connection, channel, tap, http, standin), chosen, args, results)
+        broker_pid = await asyncio.to_thread(local_broker_pid, AMQP_URL)
+        bench_world = Bench(env, connection, channel, tap, http, standin, broker_pid)
+        await workloads(bench_world, chosen, args, results)
 
 
 def _keep_logs_on_failure(workdir: Path, kind: type[BaseException] | None, *_: object) -> None:

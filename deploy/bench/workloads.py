@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aio_pika.abc import AbstractChannel, AbstractConnection
 from broker import Expectation, Tap, command_ids, depth, publish_backlog, publish_paced, purge
-from contenders import Contender, Environment, Process
+from contenders import CLK_TCK, Contender, Environment, Process, process_cpu
 
 STALL_SECONDS = 30.0  # no new event for this long: the run has failed
 
@@ -35,6 +37,10 @@ class Bench:
     tap: Tap
     http: aiohttp.ClientSession  # to the stand-in's control routes
     standin: Process
+    broker_pid: int | None = None  # the local broker's Erlang VM, for its CPU per command; None: not local
+
+    def broker_cpu(self) -> float:
+        return process_cpu(self.broker_pid) if self.broker_pid else 0.0
 
     async def provider_times(self) -> dict[str, float]:
         """Per order id (= command id), ms spent inside the stand-in since the last call; forgets them."""
@@ -96,9 +102,12 @@ async def backlog_run(bench: Bench, contender: Contender, *, count: int, prefetc
 
     async def drain(process: Process) -> dict[str, Any]:
         expected = bench.tap.expect(ids, process.cpu, sample_every=max(10, count // 200))
-        standin_cpu = bench.standin.cpu()
+        standin_cpu, broker_cpu = bench.standin.cpu(), bench.broker_cpu()
+        machine, wall = machine_busy(), time.monotonic()
         await _until_done(bench, expected, process)
         standin_cpu = bench.standin.cpu() - standin_cpu
+        broker_cpu = bench.broker_cpu() - broker_cpu
+        busy_cores = (machine_busy() - machine) / (time.monotonic() - wall)
         return {
             "backlog": count,
             "prefetch": prefetch,
@@ -108,9 +117,19 @@ async def backlog_run(bench: Bench, contender: Contender, *, count: int, prefetc
             "events": expected.types,
             "publish_s": round(published, 2),
             "stand_in_cpu_ms_per_1k": round(standin_cpu / count * 1e6, 1),
+            # Where the ceiling is: the broker's share, and how many of the machine's cores were busy at all.
+            **({"broker_cpu_ms_per_1k": round(broker_cpu / count * 1e6, 1)} if bench.broker_pid else {}),
+            "machine_busy_cores": round(busy_cores, 2),
+            "machine_cores": os.cpu_count(),
         }
 
     return await running(bench, contender, prefetch, label, drain)
+
+
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy (``/proc/stat``: all but idle and iowait)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / CLK_TCK
 
 
 def drain_figures(expected: Expectation, prefetch: int) -> dict[str, Any]:
