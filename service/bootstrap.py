@@ -65,13 +65,23 @@ def build_spans(settings: Settings) -> Spans:
 
 def build_store(settings: Settings, metrics: Metrics) -> IdempotencyStore:
     idempotency = settings.idempotency
-    if idempotency.backend == "redis":
-        return RedisStore.from_url(
+    connections = min(settings.broker.prefetch, 256)  # a delivery in flight uses at most one at a time
+    if idempotency.backend == "redis" and idempotency.sentinels:
+        password = idempotency.sentinel_password
+        return RedisStore.through_sentinels(
+            idempotency.sentinel_addresses(),
+            idempotency.master_name,
             idempotency.url.reveal(),
+            sentinel_password=password.reveal() if password is not None else None,
             prefix=idempotency.key_prefix,
             retention=idempotency.retention,
-            connections=min(settings.broker.prefetch, 256),  # a delivery in flight uses at most one at a time
+            connections=connections,
         )
+    if idempotency.backend == "redis":
+        return RedisStore.from_url(
+            idempotency.url.reveal(), prefix=idempotency.key_prefix, retention=idempotency.retention,
+            connections=connections,
+        )  # fmt: skip
     return MemoryStore(idempotency.retention, idempotency.max_records, on_evict=metrics.store_evictions.inc)
 
 

@@ -196,10 +196,36 @@ class Idempotency(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True)
     lease: float = 120.0  # seconds a replica owns a command it is working on (must exceed the deadline)
     max_records: int = 200_000  # memory backend only: beyond this the oldest finished outcomes are forgotten
     probe_interval: float = 1.0  # seconds between checks of an unreachable store while consuming is paused
+    # Redis Sentinel, "host:port" each: the store asks them for the master of ``master_name`` and follows a
+    # failover. ``url`` (redis:// only) then gives the data nodes' user, password and db; its host is not used.
+    sentinels: list[str] = []
+    master_name: str = "mymaster"
+    sentinel_password: Secret | None = None  # the sentinels' own requirepass, when they have one
 
     def __post_init__(self) -> None:
         if self.max_records < 1 or self.probe_interval <= 0:
             raise ValueError("max_records must be at least 1 and probe_interval positive")
+        if not self.sentinels:
+            if self.sentinel_password is not None:
+                raise ValueError("sentinel_password is set but sentinels is empty")
+            return
+        self.sentinel_addresses()  # each one host:port
+        if self.backend != "redis":
+            raise ValueError('sentinels need backend = "redis"')
+        if not self.master_name.strip():
+            raise ValueError("master_name must name the master the sentinels monitor (sentinel monitor <name> ...)")
+        if not self.url.reveal().lower().startswith("redis://"):
+            raise ValueError("with sentinels, url must be redis://[user:password@]host/db (no rediss:// or unix://)")
+
+    def sentinel_addresses(self) -> list[tuple[str, int]]:
+        addresses = []
+        for entry in self.sentinels:
+            host, _, port = entry.rpartition(":")
+            host = host.removeprefix("[").removesuffix("]")  # [::1]:26379
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"sentinels: {entry!r} is not host:port (e.g. redis-sentinel-0:26379)")
+            addresses.append((host, int(port)))
+        return addresses
 
 
 class Retry(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

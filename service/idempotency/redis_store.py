@@ -1,12 +1,22 @@
-"""Redis store shared by replicas: each operation is one Lua script, atomic on the server."""
+"""Redis store shared by replicas: each operation is one Lua script, atomic on the server.
+
+Either one Redis (``from_url``) or the master that Redis Sentinel names (``through_sentinels``), asked for before
+every new connection and once a second. After a failover the connections to the old master fail (refused, reset,
+or ``READONLY`` from a demoted master): every Redis error is ``StoreUnavailable``, the consumer pauses and probes
+``ping``, which asks the sentinels again, and the pool's next connections go to the new master.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
 import redis.asyncio as redis
+from redis.asyncio.connection import AbstractConnection, Connection, parse_url
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.exceptions import RedisError
 
 from service.idempotency.records import (
@@ -19,6 +29,9 @@ from service.idempotency.records import (
     encode_record,
 )
 
+# Seconds between looks at the master the sentinels name. They promote a replica without telling clients, and the
+# old master keeps taking writes (lost when it is demoted, 8 s or more later) from connections that still reach it.
+MASTER_LOOK_INTERVAL = 1.0
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -72,9 +85,22 @@ return 0
 """
 
 
+class _BlockingSentinelPool(SentinelConnectionPool, redis.BlockingConnectionPool):
+    """Connections to the master the sentinels name, waiting for a free one as ``from_url``'s pool does."""
+
+    async def release(self, connection: AbstractConnection) -> None:
+        # A connection busy when the master changed would go back to the pool still talking to the old one.
+        master = self.master_address
+        if master is not None and isinstance(connection, Connection) and (connection.host, connection.port) != master:
+            await connection.disconnect()
+        await super().release(connection)
+
+
 class RedisStore:
-    def __init__(self, client: redis.Redis, *, prefix: str, retention: float) -> None:
+    def __init__(self, client: redis.Redis, *, prefix: str, retention: float, sentinel: Sentinel | None = None) -> None:
         self._client = client
+        self._sentinel = sentinel
+        self._watcher: asyncio.Task[None] | None = None
         self._prefix = prefix
         self._retention_ms = int(retention * 1000)
         self._claim = client.register_script(_CLAIM)
@@ -92,6 +118,33 @@ class RedisStore:
         )  # fmt: skip
         return cls(redis.Redis(connection_pool=pool), prefix=prefix, retention=retention)
 
+    @classmethod
+    def through_sentinels(
+        cls,
+        sentinels: list[tuple[str, int]],
+        master_name: str,
+        url: str,
+        *,
+        sentinel_password: str | None = None,
+        prefix: str,
+        retention: float,
+        connections: int = 64,
+    ) -> RedisStore:
+        """The master of ``master_name`` as the sentinels name it, asked again for every new connection. ``url``
+        gives the data nodes' user, password, db and options; its host and port are not used."""
+        parsed = parse_url(url)
+        if "connection_class" in parsed:  # TLS or a unix socket would replace the sentinel-managed connections
+            raise ValueError("through sentinels the url must be redis:// (no rediss://, no unix://)")
+        timeouts = {"socket_timeout": 5, "socket_connect_timeout": 5}
+        node = {key: value for key, value in parsed.items() if key not in ("host", "port")}  # the sentinels say
+        options = {**timeouts, "health_check_interval": 30, **node}
+        sentinel_kwargs = {**timeouts, "password": sentinel_password}
+        sentinel = Sentinel(sentinels, sentinel_kwargs=sentinel_kwargs, **options)  # type: ignore[no-untyped-call]
+        client = sentinel.master_for(
+            master_name, connection_pool_class=_BlockingSentinelPool, max_connections=connections, timeout=5
+        )
+        return cls(client, prefix=prefix, retention=retention, sentinel=sentinel)
+
     def _key(self, command_id: str) -> list[Any]:
         return [f"{self._prefix}command:{command_id}"]
 
@@ -99,6 +152,8 @@ class RedisStore:
     async def claim(
         self, command_id: str, fingerprint: str, token: str, lease: float, previous: str | None = None
     ) -> Claim:
+        if self._sentinel is not None and self._watcher is None:  # started in the loop that uses the store
+            self._watcher = asyncio.create_task(self._follow_master())
         busy = encode_record(Busy(token, fingerprint))
         current = await self._claim(keys=self._key(command_id), args=[busy, int(lease * 1000), previous or ""])
         if current is None:
@@ -125,7 +180,28 @@ class RedisStore:
 
     @_unavailable_on_redis_errors
     async def ping(self) -> None:
+        pool = self._client.connection_pool
+        if isinstance(pool, SentinelConnectionPool):
+            # Ask the sentinels (a master they see as down is no master): a new address drops the idle connections
+            # to the old one, so the consumer resumes only once the promoted master answers.
+            await pool.get_master_address()  # type: ignore[no-untyped-call]
         await self._client.ping()
 
+    async def _follow_master(self) -> None:
+        """A new address drops the idle connections to the old master (``get_master_address``); the busy ones
+        are dropped when they come back (``_BlockingSentinelPool.release``)."""
+        pool = self._client.connection_pool
+        assert isinstance(pool, SentinelConnectionPool)
+        while True:
+            await asyncio.sleep(MASTER_LOOK_INTERVAL)
+            with contextlib.suppress(RedisError, OSError):  # no sentinel answers: keep the master we have
+                await pool.get_master_address()  # type: ignore[no-untyped-call]
+
     async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
         await self._client.aclose(close_connection_pool=True)
+        if self._sentinel is not None:
+            await self._sentinel.aclose()
