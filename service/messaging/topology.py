@@ -147,21 +147,28 @@ def retry_delays(retry: Retry) -> list[float]:
 
 
 def retry_queue(names: Topology, command_type: CommandType, delay: float) -> str:
-    """``<commands queue>.retry.<delay>s.<create|update>``: holds a command for ``delay``, then dead-letters it
-    back to the commands exchange under its own routing key."""
-    return f"{names.commands_queue}.retry.{delay:g}s.{command_type.value.removeprefix('session.')}"
+    """``<commands queue>.delayed.<delay>s.<create|update>``: holds a command for ``delay``, then dead-letters it
+    back to the commands exchange under its own routing key. (Before issue 12 these were classic queues named
+    ``….retry.…``: a new name, so an upgrade declares the quorum ones beside them while the old ones drain.)"""
+    return f"{names.commands_queue}.delayed.{delay:g}s.{command_type.value.removeprefix('session.')}"
 
 
 def retry_queue_specs(names: Topology, retry: Retry) -> list[QueueSpec]:
-    """The TTL is fixed: another delay is another queue (its name says the delay)."""
+    """The TTL is fixed: another delay is another queue (its name says the delay). Quorum queues, replicated like
+    the commands queue: a classic queue lives on one node, and while that node is down nothing can declare it, so
+    a replica could not restore its channel on another node (found by tests/faults/test_cluster.py). Expired
+    commands are dead-lettered at least once (RabbitMQ 3.10+; it needs ``reject-publish``), never dropped in
+    transit."""
     return [
         QueueSpec(
             retry_queue(names, command_type, delay),
             {
-                "x-queue-type": "classic",
+                "x-queue-type": "quorum",
                 "x-message-ttl": int(delay * 1000),
                 "x-dead-letter-exchange": names.commands_exchange,
                 "x-dead-letter-routing-key": command_type.value,
+                "x-dead-letter-strategy": "at-least-once",
+                "x-overflow": "reject-publish",
             },
             {},
             {},

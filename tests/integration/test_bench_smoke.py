@@ -68,7 +68,7 @@ async def test_bench_runs_and_leaves_nothing_behind(amqp_url: str, tmp_path: Pat
             f"{prefix}.commands",
             f"{prefix}.dead-letter",
             f"{prefix}.tap",
-            f"{prefix}.commands.retry.1s.create",
+            f"{prefix}.commands.delayed.1s.create",
         ):
             channel = await connection.channel()
             try:

@@ -77,7 +77,7 @@ async def test_a_retryable_failure_goes_to_the_retry_queue_with_its_attempt_and_
     label, processed = await app.deliver(_delivery(_command(), headers={"x-trace": "t"}), settlement)
     assert label == "retry_in_1s" and settlement.acks == 1
     (write,) = app.publisher.writes
-    assert write.kind == "schedule" and write.target.endswith(".retry.1s.create")
+    assert write.kind == "schedule" and write.target.endswith(".delayed.1s.create")
     assert write.headers[ATTEMPTS_HEADER] == 1 and isinstance(write.headers[LEASE_HEADER], str)
     assert write.headers["x-trace"] == "t" and write.body == _command()
     assert processed.outcome.error_code == "provider_unavailable"
@@ -107,7 +107,7 @@ async def test_a_command_in_progress_elsewhere_is_deferred_then_dead_lettered_af
     await app.deliver(_delivery(_command()))  # holds the lease, waiting in a retry queue
     label, _ = await app.deliver(_delivery(_command()))  # a second copy, not the retried one
     write = app.publisher.writes[-1]
-    assert label == "deferred" and write.target.endswith(".retry.1s.create") and write.headers[DEFERRALS_HEADER] == 1
+    assert label == "deferred" and write.target.endswith(".delayed.1s.create") and write.headers[DEFERRALS_HEADER] == 1
     looks = _delivery(_command(), headers={DEFERRALS_HEADER: 10_000})
     label, processed = await app.deliver(looks)
     assert label == "dead_letter" and isinstance(processed.outcome, Reject)
@@ -140,7 +140,7 @@ async def test_an_unreachable_store_parks_the_command_and_asks_to_pause() -> Non
     label, processed = await app.deliver(_delivery(_command()), settlement)
     assert label == "parked" and processed.store_unavailable and settlement.acks == 1
     (write,) = app.publisher.writes
-    assert write.kind == "schedule" and write.target.endswith(".retry.5s.create") and app.provider.calls == []
+    assert write.kind == "schedule" and write.target.endswith(".delayed.5s.create") and app.provider.calls == []
     app.store.down = False
     label, _ = await app.deliver(_delivery(_command(), headers=dict(write.headers)))
     assert label == "session.created"
