@@ -307,7 +307,7 @@ def test_network_policies(docs: list[Doc]) -> None:
     assert [port["port"] for port in ingress["ports"]] == [8000]
     (source,) = ingress["from"]
     assert source == {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": MONITORING_NAMESPACE}}}
-    assert _rule_ports(service["egress"]) == {5671, 5672, 6379, 53, 443}
+    assert _rule_ports(service["egress"]) == {5671, 5672, 6379, 26379, 53, 443}
     (https,) = [rule for rule in service["egress"] if _rule_ports([rule]) == {443}]
     (block,) = https["to"]
     assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"} <= set(block["ipBlock"]["except"])
