@@ -95,11 +95,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="add the service as of GIT_REF (memory store) from a temporary worktree: A/B of a change")  # fmt: skip
     add("--baseline-store", choices=["memory", "redis"], default="memory", help="the --baseline contender's store")
     add("--otel", action="store_true", help="add the service with OpenTelemetry spans (the otel extra) exported")
-    add("--replicas", type=int, default=1, help="also run N service replicas sharing the Redis store (scale-out)")
+    add("--replicas", default="1", metavar="N[,M…]",
+        help="also run N (and M…) service replicas sharing the Redis store (scale-out), e.g. 2,3")  # fmt: skip
     add("--workloads", default=",".join(WORKLOADS), help=f"a comma-separated subset of {','.join(WORKLOADS)}")
     add("--out", type=Path, default=ROOT / ".bench" / "results.json")
     args = parser.parse_args(argv)
     args.workloads = args.workloads.split(",")
+    try:
+        args.replicas = sorted({int(count) for count in args.replicas.split(",")})
+    except ValueError:
+        parser.error("--replicas takes counts separated by commas, e.g. 2,3")
     if unknown := set(args.workloads) - set(WORKLOADS):
         parser.error(f"unknown workloads {sorted(unknown)}")
     if "latency" in args.workloads and "throughput" not in args.workloads and not args.rate:
@@ -122,8 +127,9 @@ def contenders(args: argparse.Namespace) -> list[Contender]:
         chosen.insert(1, Contender("faststream", "faststream"))
     if args.otel:
         chosen.insert(2, Contender("service+otel", "service", otel=True))
-    if args.replicas > 1:
-        chosen.append(Contender(f"service+redis x{args.replicas}", "service", "redis", replicas=args.replicas))
+    for replicas in args.replicas:
+        if replicas > 1:
+            chosen.append(Contender(f"service+redis x{replicas}", "service", "redis", replicas=replicas))
     if args.baseline:
         name = "service@" + args.baseline.replace("/", "_") + ("+redis" if args.baseline_store == "redis" else "")
         chosen.insert(1, Contender(name, "service", args.baseline_store, tree=args.baseline_tree))
