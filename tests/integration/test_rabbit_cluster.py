@@ -1,0 +1,82 @@
+"""The three-node cluster helper (tests/rabbit_cluster.py) does what the cluster fault tests rely on: a quorum
+queue declared on one node is replicated on all three, killing its leader's VM elects a leader among the other
+two without losing a confirmed message, and the killed node comes back with its data as a member again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import aio_pika
+
+from tests.rabbit_cluster import RabbitCluster, rabbit_cluster_fixture  # noqa: F401 (the rabbit_cluster fixture)
+
+MESSAGES = 100
+ELECTION_TIMEOUT = 30.0
+REJOIN_TIMEOUT = 60.0
+
+
+async def _wait_online(cluster: RabbitCluster, queue: str, member: str, timeout: float) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while member not in (online := await cluster.online_members_of(queue)):
+        assert time.monotonic() < deadline, f"{member} is not an online member of {queue} again: {online}"
+        await asyncio.sleep(0.5)
+    return online
+
+
+async def test_a_killed_leader_is_replaced_and_rejoins_without_losing_messages(rabbit_cluster: RabbitCluster) -> None:
+    cluster = rabbit_cluster
+    queue_name = f"ps-cluster-smoke-{uuid.uuid4().hex[:8]}"
+    connection_name = f"smoke-publisher-{uuid.uuid4().hex[:8]}"
+    first = cluster.nodes[0]
+    try:
+        connection = await aio_pika.connect(first.url, client_properties={"connection_name": connection_name})
+        async with connection:
+            channel = await connection.channel()  # publisher confirms on
+            queue = await channel.declare_queue(queue_name, durable=True, arguments={"x-queue-type": "quorum"})
+            bodies = {f"message-{index}".encode() for index in range(MESSAGES)}
+            await asyncio.gather(
+                *(
+                    channel.default_exchange.publish(
+                        aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=queue.name
+                    )
+                    for body in bodies
+                )
+            )  # each publish returns once the broker confirmed it
+            assert await cluster.node_of_connection(connection_name) == first.name
+
+        assert await cluster.members_of(queue_name) == sorted(node.name for node in cluster.nodes)
+        leader = await cluster.leader_of(queue_name)
+        assert leader in {node.name for node in cluster.nodes}
+
+        killed_at = time.monotonic()
+        await cluster.kill(leader)
+        new_leader = await cluster.wait_leader(queue_name, not_on=leader, timeout=ELECTION_TIMEOUT)
+        election_seconds = time.monotonic() - killed_at
+        assert new_leader != leader
+
+        survivor = next(node for node in cluster.nodes if node.name != leader)
+        received = set()
+        async with await aio_pika.connect(survivor.url) as connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(queue_name, passive=True)
+            assert queue.declaration_result.message_count == MESSAGES
+            while (message := await queue.get(fail=False, timeout=10)) is not None:
+                received.add(message.body)
+                await message.ack()
+        assert received == bodies
+
+        restarted_at = time.monotonic()
+        await cluster.start_node(leader)
+        online = await _wait_online(cluster, queue_name, leader, REJOIN_TIMEOUT)
+        assert online == sorted(node.name for node in cluster.nodes)
+        await cluster.wait_clustered()
+        print(  # shown with -s: the figures the fault tests are sized on
+            f"cluster boot {cluster.boot_seconds:.1f}s, new leader {new_leader} after {election_seconds:.1f}s, "
+            f"{leader} back as a member after {time.monotonic() - restarted_at:.1f}s"
+        )
+    finally:
+        await cluster.revive()
+        await cluster.ctl(None, "delete_queue", queue_name, check=False)
