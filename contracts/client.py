@@ -54,6 +54,9 @@ _KINDS: dict[CommandType, tuple[type, ...]] = {
 }
 
 
+RETIRE_GRACE = 30.0  # seconds a channel retired after a nack stays open for the confirms pending on it
+
+
 class PublishRefused(Exception):
     """The broker did not take the command (no such exchange, no queue bound, or a nack): it was not queued."""
 
@@ -90,6 +93,7 @@ class SessionsClient:
         self._publisher: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
         self._exchange_lock = asyncio.Lock()
+        self._retiring: set[asyncio.Task[None]] = set()  # channels closed a while after a nack (_retire)
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -118,6 +122,9 @@ class SessionsClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        for task in self._retiring:
+            task.cancel()
+        await asyncio.gather(*self._retiring, return_exceptions=True)
         for waiters in self._waiting.values():
             for future in waiters:
                 if not future.done():
@@ -211,9 +218,29 @@ class SessionsClient:
         except PublishError:
             raise PublishRefused(f"no queue is bound to {exchange.name!r} for {routing_key!r}") from None
         except DeliveryError:
+            self._retire(exchange)
             raise PublishRefused(f"the broker refused the command (nack) on {exchange.name!r}") from None
         except ChannelNotFoundEntity:
             raise PublishRefused(f"no exchange {exchange.name!r}") from None
+
+    def _retire(self, exchange: AbstractExchange) -> None:
+        """After a nack the next publish opens a new channel: RabbitMQ (3.10) can nack every publish on a channel
+        that first routed to a quorum queue while it had no leader, long after a new one is elected. The old
+        channel is closed once the confirms still pending on it have had their time."""
+        if self._exchange is not exchange or self._publisher is None:
+            return
+        channel, self._publisher, self._exchange = self._publisher, None, None
+
+        async def close_later() -> None:
+            try:
+                await asyncio.sleep(RETIRE_GRACE)
+            finally:  # also when the client closes first
+                with contextlib.suppress(Exception):
+                    await channel.close()
+
+        task = asyncio.ensure_future(close_later())
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
 
     async def _commands_exchange(self) -> AbstractExchange:
         """The exchange on a confirming channel, checked to exist first (a publish to a missing one closes it)."""

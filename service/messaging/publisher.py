@@ -6,12 +6,14 @@ in time, or the channel is gone: the caller then must not ack the command.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import aiormq
+import structlog
 from aio_pika.abc import AbstractChannel, AbstractExchange
 from aio_pika.exceptions import AMQPError, ChannelInvalidStateError, PublishError
 from pamqp import commands as spec
@@ -22,9 +24,12 @@ from contracts.codec import CONTENT_TYPE, encode
 from contracts.events import Event
 from contracts.names import CLOUDEVENTS_SPECVERSION
 
+log = structlog.get_logger("payment_sessions.publisher")
+
 SHORTSTR_BYTES = 255  # what an AMQP short string (message_id, correlation_id, reply_to, ...) holds
 DROPPED_HEADERS = "x-payment-sessions-dropped-headers"
 PERSISTENT = 2  # delivery_mode
+RENEW_INTERVAL = 1.0  # seconds: at most one new channel per second after nacks
 
 
 class PublishFailed(Exception):
@@ -89,6 +94,8 @@ class EventPublisher:
         self._source = source
         self._timeout = timeout
         self._latency = confirm_latency
+        self._renewed_at = -RENEW_INTERVAL
+        self._renewing: set[asyncio.Task[None]] = set()
 
     def event_message(self, event: Event, correlation_id: str | None, trace: Mapping[str, str] = {}) -> Outgoing:
         event_type = type(event).__struct_config__.tag
@@ -146,14 +153,35 @@ class EventPublisher:
             raise PublishFailed(
                 f"returned by {exchange or '(default)'}: no queue is bound for {routing_key!r}"
             ) from None
+        except aiormq.exceptions.DeliveryError:  # a nack
+            self._renew(channel)
+            raise PublishFailed(f"not confirmed (nack) publishing to {where}") from None
         except (TimeoutError, AMQPError, aiormq.exceptions.AMQPError, ChannelInvalidStateError, RuntimeError) as exc:
             raise PublishFailed(f"{type(exc).__name__} publishing to {where}") from None
         except (TypeError, ValueError) as exc:  # a property or header the frame encoder refuses: never sent
             raise PublishFailed(f"{type(exc).__name__} publishing to {where}") from None
         if not isinstance(confirmation, spec.Basic.Ack):
+            self._renew(channel)
             raise PublishFailed(f"not confirmed ({type(confirmation).__name__}) publishing to {where}")
         if self._latency is not None:
             self._latency.labels(kind).observe(time.perf_counter() - started)
+
+    def _renew(self, channel: aiormq.abc.AbstractChannel) -> None:
+        """After a nack, close the AMQP channel under the robust one, which opens a fresh one at once.
+
+        RabbitMQ (3.10 here) can nack every publish on a channel that first routed to a quorum queue while the
+        queue had no leader, long after a new leader is elected, while a fresh channel on the same connection
+        publishes fine (tests/faults/test_cluster.py, R19). At most once per ``RENEW_INTERVAL``: a queue that is
+        really unavailable nacks on every channel. Publishes in flight on the old channel fail like a lost
+        connection (their commands are requeued, not acked)."""
+        now = time.monotonic()
+        if now - self._renewed_at < RENEW_INTERVAL or channel.is_closed:
+            return
+        self._renewed_at = now
+        log.warning("publish channel renewed after a nack", channel=channel.number)
+        task = asyncio.ensure_future(channel.close())
+        self._renewing.add(task)
+        task.add_done_callback(self._renewing.discard)
 
 
 def _outgoing(body: bytes, headers: Mapping[str, Any], *, content_type: str | None = None,

@@ -209,15 +209,23 @@ class Ledger:
             try:
                 await exchange.publish(aio_pika.Message(payload, **properties), routing_key, mandatory=True, timeout=15)
             except aiormq.exceptions.DeliveryError:  # nacked or returned: the broker did not take it
+                # A new channel for the next send: RabbitMQ 3.10 can nack every publish on a channel that first
+                # routed to a quorum queue while it had no leader (service.messaging.publisher, _renew).
+                await self._drop_publisher(used)
                 self.status[command_id] = "refused"
                 return "refused"
             except aiormq.exceptions.ChannelNotFoundEntity:  # no such exchange: refused (and the channel gone)
                 await self._drop_publisher(used)
                 self.status[command_id] = "refused"
                 return "refused"
-            except Exception as exc:
-                # aiormq fails a publish cut short by the connection closing with a bare ``Exception``.
-                if not isinstance(exc, CONNECT_ERRORS) and not self._publisher_lost():
+            except (Exception, asyncio.CancelledError) as exc:
+                # aiormq fails a publish cut short by the connection closing with a bare ``Exception``, and one cut
+                # short by a reset socket (a node killed) by cancelling what awaits its confirm.
+                if isinstance(exc, asyncio.CancelledError):
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():
+                        raise  # we are being cancelled ourselves
+                elif not isinstance(exc, CONNECT_ERRORS) and not self._publisher_lost():
                     raise
                 self.unknown[command_id] += 1  # it may or may not be in the queue: send it again
                 assert self.unknown[command_id] < 100, f"{command_id}: 100 publishes without a confirm"
