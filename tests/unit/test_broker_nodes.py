@@ -65,7 +65,7 @@ def test_settings_read_a_host_list_and_refuse_a_bad_one_without_the_password() -
     assert "hunt" not in str(refused.value) and "broker" in str(refused.value)
 
 
-def test_each_connection_attempt_goes_to_the_next_node() -> None:
+async def test_each_connection_attempt_goes_to_the_next_node() -> None:  # aio-pika wants a running loop
     nodes = node_urls("amqp://u:p@a,b,c/")
     connection = ClusterConnection(nodes[0], nodes=nodes, start=1)
     assert [connection.url.host for _ in range(4)] == ["b", "c", "a", "b"]  # aio-pika reads url once per attempt
