@@ -8,9 +8,12 @@ client-facing data.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from msgspec import Struct
+from msgspec import Meta, Struct
+
+EventAmount = Annotated[int, Meta(ge=0, description="Amount in the currency's minor units, as in commands.")]
+EventCurrency = Annotated[str, Meta(pattern=r"^[A-Z]{3}$", description="Upper-case ISO 4217 code, as in commands.")]
 
 
 class _SessionBase(Struct, tag_field="provider", frozen=True, kw_only=True):
@@ -82,6 +85,12 @@ class _EventBase(Struct, tag_field="type", frozen=True, kw_only=True):
     provider: str | None = None
     account: str | None = None
     order_id: str | None = None
+    # The command's amount and currency where it had them (an update that left them alone has none), so revenue
+    # per provider needs no join with the order service. Open for growth: any upper-case three-letter code.
+    amount: Annotated[int, Meta(ge=0, description="Amount in the currency's minor units, as in commands.")] | None = (
+        None
+    )
+    currency: Annotated[str, Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, as in commands.")] | None = None
 
 
 class SessionCreated(_EventBase, tag="session.created", frozen=True, kw_only=True):

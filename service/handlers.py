@@ -189,12 +189,15 @@ class SessionHandlers:
 def envelope_of(command: Command) -> dict[str, Any]:
     """The command's identity, copied onto every event about it."""
     order_id = command.order_id if isinstance(command.order_id, str) else None
+    amount, currency = getattr(command, "amount", None), getattr(command, "currency", None)  # UNSET: unchanged
     return {
         "command_id": command.command_id,
         "correlation_id": command.correlation_id,
         "provider": provider_of(command),
         "account": command.account,
         "order_id": order_id,
+        "amount": amount if isinstance(amount, int) else None,
+        "currency": currency if isinstance(currency, str) else None,
     }
 
 

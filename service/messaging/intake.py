@@ -10,6 +10,7 @@ from msgspec import Struct
 
 from contracts.codec import CONTENT_TYPE, decode_command
 from contracts.commands import CreateSession, UpdateSession
+from contracts.currencies import MINOR_UNITS
 from contracts.names import CommandType
 
 
@@ -38,6 +39,7 @@ Intake = Accepted | Invalid | Poison
 _PATH = re.compile(r" - at (?P<key>`key` in )?`\$\.?(?P<path>[^`]*)`$")
 _NAMED = re.compile(r"^Object (?:missing required|contains unknown) field `(?P<name>[^`]*)`")
 _ENVELOPE_STR = ("correlation_id", "provider", "account", "order_id")
+MAX_MINOR_UNITS = 10**15  # contracts.types.MinorUnits
 _COMMAND_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 
@@ -72,6 +74,9 @@ def _envelope(body: bytes) -> dict[str, Any] | None:
     envelope: dict[str, Any] = {"command_id": command_id}
     for key in _ENVELOPE_STR:
         envelope[key] = _cut(raw.get(key))
+    amount, currency = raw.get("amount"), raw.get("currency")  # echoed only when they are what the contract says
+    envelope["amount"] = amount if type(amount) is int and 0 <= amount <= MAX_MINOR_UNITS else None
+    envelope["currency"] = currency if isinstance(currency, str) and currency in MINOR_UNITS else None
     return envelope
 
 

@@ -49,11 +49,14 @@ async def test_create_and_update_return_typed_events(harness: Harness) -> None:
         created = await client.create_session(command)
         assert isinstance(created, SessionCreated)
         assert created.command_id == command.command_id and created.correlation_id == "corr-1"
+        assert (created.amount, created.currency) == (1250, "EUR")  # the command's money, on its event
         update = UpdatePrimerSession(command_id=f"cmd-{uuid.uuid4()}", session_id=created.session.id, amount=1500)
         updated = await client.update_session(update)
         assert isinstance(updated, SessionUpdated) and updated.command_id == update.command_id
+        assert (updated.amount, updated.currency) == (1500, None)  # the update changed the amount only
         failed = await client.create_session(_create(amount=40000))  # the simulator's magic 400
         assert isinstance(failed, SessionFailed) and failed.error.code == "validation_failed"
+        assert (failed.amount, failed.currency) == (40000, "EUR")
     message = harness.tap_for(service.topology).messages[0]  # the event on the events exchange, too
     assert message.correlation_id == "corr-1" and decode_event(message.body) == created
 
