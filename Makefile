@@ -5,9 +5,10 @@ PY := $(VENV)/bin/python
 export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install services test test-fast lint asyncapi-check demo bench clean
+.PHONY: install services test test-fast lint asyncapi-check schema-check demo bench clean
 
 ASYNCAPI_CHECK := contracts/asyncapi-check
+SCHEMA_CHECK := contracts/schema-check
 
 install: $(VENV)/.installed
 
@@ -26,7 +27,7 @@ test: install services  ## the whole suite, on the real broker
 test-fast: install services  ## everything but the long fault runs
 	$(PY) -m pytest -m "not slow"
 
-lint: install asyncapi-check
+lint: install asyncapi-check schema-check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -40,6 +41,13 @@ $(ASYNCAPI_CHECK)/node_modules/.package-lock.json: $(ASYNCAPI_CHECK)/package.jso
 	npm ci --prefix $(ASYNCAPI_CHECK) --no-audit --no-fund --ignore-scripts
 	touch $@
 
+schema-check: $(SCHEMA_CHECK)/node_modules/.package-lock.json  ## compile contracts/schemas/ with Ajv in strict mode, validate examples and golden payloads (needs node)
+	node $(SCHEMA_CHECK)/validate.mjs
+
+$(SCHEMA_CHECK)/node_modules/.package-lock.json: $(SCHEMA_CHECK)/package.json $(SCHEMA_CHECK)/package-lock.json
+	npm ci --prefix $(SCHEMA_CHECK) --no-audit --no-fund --ignore-scripts
+	touch $@
+
 demo: install services  ## simulator + service, then commands become events before your eyes
 	$(PY) deploy/demo.py
 
@@ -47,4 +55,4 @@ bench: install services  ## service vs a plain aio-pika peer doing the same job 
 	$(PY) deploy/bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo $(ASYNCAPI_CHECK)/node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo $(ASYNCAPI_CHECK)/node_modules $(SCHEMA_CHECK)/node_modules

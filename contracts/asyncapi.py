@@ -22,7 +22,7 @@ from typing import Any, Final
 
 from contracts.codec import CONTENT_TYPE
 from contracts.names import CLOUDEVENTS_SPECVERSION, PROVIDERS, CommandType, EventType, Topology
-from contracts.schema import VERSION, Message, messages, schema_for
+from contracts.schema import DEFS_REF, VERSION, Message, messages, schema_for
 
 DOCUMENT_PATH: Final = Path(__file__).parent / "asyncapi.yaml"
 EXAMPLES_DIR: Final = Path(__file__).parent / "examples"
@@ -35,7 +35,8 @@ HEADER: Final = (
     "# AsyncAPI 3.0 written as JSON, which is valid YAML 1.2.\n"
 )
 
-_DEFS_REF: Final = "#/$defs/"
+_DEFS_REF: Final = DEFS_REF
+DISCRIMINATOR: Final = "x-discriminator"  # each tagged union's tag and mapping (see _rewrite)
 _COMPONENT_REF: Final = "#/components/schemas/"
 # The channel and operation names of each routing key.
 _CHANNELS: Final[dict[str, tuple[str, str]]] = {
@@ -67,9 +68,9 @@ DESCRIPTION: Final = (
     "AMQP `message_id` and the `cloudEvents_id` header), so consumers deduplicate on it.\n\n"
     "Bodies are JSON with snake_case fields; money is an integer in minor units plus an ISO 4217 code. Commands "
     "are strict (unknown fields are refused with `session.failed`); events are lenient to read (ignore fields you "
-    "do not know). The payload schemas are also published as JSON Schema 2020-12 in `contracts/schemas/`; "
-    "versioning rules are in `contracts/VERSIONING.md`. Every exchange and queue name is configurable "
-    "(`[topology]`); this document shows the defaults."
+    "do not know, and treat an unknown `provider` or `error.code` as opaque). The payload schemas are also "
+    "published as JSON Schema 2020-12 in `contracts/schemas/`; versioning rules are in `contracts/VERSIONING.md`. "
+    "Every exchange and queue name is configurable (`[topology]`); this document shows the defaults."
 )
 
 
@@ -78,10 +79,10 @@ def _rewrite(node: Any) -> Any:
 
     - ``$defs`` refs point into ``components.schemas``: the parser resolves every ``$ref`` against the whole
       document, so ``#/$defs/...`` inside a payload would not resolve.
-    - msgspec's OpenAPI-style ``discriminator`` object becomes ``x-discriminator`` (mapping kept, refs
-      rewritten): AsyncAPI's ``discriminator`` is a plain property name whose value must be a schema name,
-      which a tagged union (``provider: "primer"`` -> ``CreatePrimerSession``) is not. The ``anyOf`` variants
-      each require their own tag value, so validation is unchanged.
+    - A tagged union keeps its tag and mapping as ``x-discriminator`` (refs rewritten), for code generators:
+      AsyncAPI's ``discriminator`` is a plain property name whose value must be a schema name, which a tagged
+      union (``provider: "primer"`` -> ``CreatePrimerSession``) is not. Validation does not depend on it: the
+      union is ``if``/``then`` per tag (``contracts.schema``).
     """
     if isinstance(node, list):
         return [_rewrite(item) for item in node]
@@ -91,9 +92,9 @@ def _rewrite(node: Any) -> Any:
     for key, value in node.items():
         if key == "$ref" and isinstance(value, str) and value.startswith(_DEFS_REF):
             out[key] = _COMPONENT_REF + value.removeprefix(_DEFS_REF)
-        elif key == "discriminator" and isinstance(value, dict):
+        elif key == DISCRIMINATOR and isinstance(value, dict):
             mapping = {tag: _COMPONENT_REF + ref.removeprefix(_DEFS_REF) for tag, ref in value["mapping"].items()}
-            out["x-discriminator"] = {**value, "mapping": mapping}
+            out[key] = {**value, "mapping": mapping}
         else:
             out[key] = _rewrite(value)
     return out
@@ -103,7 +104,7 @@ def payload_schemas(message: Message) -> dict[str, Any]:
     """``schema_for(message)`` as ``components.schemas`` entries: the root under the message name, then its
     ``$defs``. ``$schema`` (2020-12) and ``$id`` are left out: the AsyncAPI schema format is draft-07 based,
     and an ``$id`` would move the base URI of the ``#/components/...`` refs."""
-    schema = schema_for(message)
+    schema = schema_for(message, annotation=DISCRIMINATOR)
     defs = schema.pop("$defs", {})
     root = {key: value for key, value in schema.items() if key not in ("$schema", "$id")}
     return {message.name: _rewrite(root), **{name: _rewrite(value) for name, value in defs.items()}}

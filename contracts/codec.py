@@ -7,7 +7,7 @@ from typing import Final
 import msgspec
 
 from contracts.commands import CreateSession, UpdateSession
-from contracts.events import Event
+from contracts.events import Event, SessionCreatedElsewhere, SessionUpdatedElsewhere
 from contracts.names import CommandType
 
 CONTENT_TYPE: Final = "application/json"
@@ -16,6 +16,7 @@ _encoder = msgspec.json.Encoder()
 _create_decoder = msgspec.json.Decoder(CreateSession)
 _update_decoder = msgspec.json.Decoder(UpdateSession)
 _event_decoder = msgspec.json.Decoder(Event)
+_other_session_decoder = msgspec.json.Decoder(SessionCreatedElsewhere | SessionUpdatedElsewhere)
 
 
 def encode(message: msgspec.Struct) -> bytes:
@@ -40,5 +41,13 @@ def decode_command(command_type: CommandType, body: bytes) -> CreateSession | Up
 
 
 def decode_event(body: bytes | str) -> Event:
-    event: Event = _event_decoder.decode(body)
+    """Any event; one whose ``session.provider`` this contract version does not know decodes with an
+    ``OtherSession`` (as ``SessionCreatedElsewhere`` / ``SessionUpdatedElsewhere``, subclasses of the usual)."""
+    try:
+        event: Event = _event_decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        if not str(exc).endswith("- at `$.session.provider`"):
+            raise
+        other: SessionCreatedElsewhere | SessionUpdatedElsewhere = _other_session_decoder.decode(body)
+        return other
     return event

@@ -7,18 +7,21 @@ client-facing data.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
+from contracts.types import ErrorCodeText, EventId, EventTime, ProviderTag
+
 EventAmount = Annotated[int, Meta(ge=0, description="Amount in the currency's minor units, as in commands.")]
-EventCurrency = Annotated[str, Meta(pattern=r"^[A-Z]{3}$", description="Upper-case ISO 4217 code, as in commands.")]
+EventCurrency = Annotated[
+    str, Meta(pattern=r"^[A-Z]{3}$(?!\n)", description="Upper-case ISO 4217 code, as in commands.")
+]
 
 
 class _SessionBase(Struct, tag_field="provider", frozen=True, kw_only=True):
     id: str
-    expires_at: datetime | None = None
+    expires_at: EventTime | None = None
 
 
 class PrimerWarning(Struct, frozen=True, kw_only=True):
@@ -65,8 +68,17 @@ class AcquiredSession(_SessionBase, tag="acquired", frozen=True, kw_only=True):
 Session = PrimerSession | WorldlineSession | ApplePaySession | MpgsSession | AcquiredSession
 
 
+class OtherSession(Struct, frozen=True, kw_only=True):
+    """The session of a provider this version of the contract does not know yet (contracts/VERSIONING.md: a new
+    provider is an additive change): its tag, id and expiry; the rest of it is ignored."""
+
+    provider: str
+    id: str
+    expires_at: EventTime | None = None
+
+
 class ErrorInfo(Struct, frozen=True, kw_only=True):
-    code: str  # see contracts.names.ErrorCode
+    code: ErrorCodeText  # see contracts.names.ErrorCode
     message: str
     retryable: bool
     provider_status: int | None = None
@@ -78,19 +90,17 @@ class ErrorInfo(Struct, frozen=True, kw_only=True):
 
 
 class _EventBase(Struct, tag_field="type", frozen=True, kw_only=True):
-    event_id: str
-    occurred_at: datetime
+    event_id: EventId
+    occurred_at: EventTime
     command_id: str
     correlation_id: str | None = None
-    provider: str | None = None
+    provider: ProviderTag | None = None
     account: str | None = None
     order_id: str | None = None
     # The command's amount and currency where it had them (an update that left them alone has none), so revenue
     # per provider needs no join with the order service. Open for growth: any upper-case three-letter code.
-    amount: Annotated[int, Meta(ge=0, description="Amount in the currency's minor units, as in commands.")] | None = (
-        None
-    )
-    currency: Annotated[str, Meta(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, as in commands.")] | None = None
+    amount: EventAmount | None = None
+    currency: EventCurrency | None = None
 
 
 class SessionCreated(_EventBase, tag="session.created", frozen=True, kw_only=True):
@@ -108,3 +118,13 @@ class SessionFailed(_EventBase, tag="session.failed", frozen=True, kw_only=True)
 
 
 Event = SessionCreated | SessionUpdated | SessionFailed
+
+
+# A session of a provider added after this version of the contract: ``contracts.codec.decode_event`` falls back to
+# these, which are still ``SessionCreated`` / ``SessionUpdated`` (subclasses), with an ``OtherSession``.
+class SessionCreatedElsewhere(SessionCreated, tag="session.created", frozen=True, kw_only=True):
+    session: OtherSession  # type: ignore[assignment]
+
+
+class SessionUpdatedElsewhere(SessionUpdated, tag="session.updated", frozen=True, kw_only=True):
+    session: OtherSession  # type: ignore[assignment]

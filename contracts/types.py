@@ -15,6 +15,7 @@ from typing import Annotated
 import msgspec
 
 from contracts.currencies import CurrencyCode
+from contracts.names import PROVIDERS, ErrorCode
 
 CommandId = Annotated[
     str,
@@ -45,15 +46,24 @@ Currency = Annotated[
 ]
 CountryCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$(?!\n)", description="ISO 3166-1 alpha-2.")]
 
+# What msgspec reads as a datetime: `T`, `t` or a space between date and time, seconds 00-59 (no leap second),
+# any fraction, and `Z`, `z`, `+hh:mm` or `+hhmm`. JSON Schema's "date-time" format (RFC 3339) is asserted only on
+# request (Ajv with ajv-formats, jsonschema with a format checker), so the schemas carry this pattern as well: a
+# validator that ignores formats still refuses "yesterday". A validator asserting RFC 3339 to the letter (Python's
+# jsonschema with rfc3339-validator) refuses the space and `+hhmm`, which msgspec and Ajv's "date-time" take:
+# publishers keep to RFC 3339.
+DATE_TIME_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-5][0-9](?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:?[0-9]{2})$(?!\n)"
+)
+
 # The max-age check compares issued_at with an aware clock: a time without an offset cannot be placed, so it is
-# refused (tz=True). JSON Schema's "date-time" format already requires the offset, but validators assert formats
-# only on request, so the pattern says it too (msgspec reads "Z", "z", "+hh:mm" and "+hhmm").
+# refused (tz=True), as it is by the "date-time" format and the pattern.
 IssuedAt = Annotated[
     datetime,
     msgspec.Meta(
         tz=True,
         description="RFC 3339 time with an offset (`Z` or `+hh:mm`), when the publisher issued the command.",
-        extra_json_schema={"pattern": r"(?:[Zz]|[+-][0-9]{2}:?[0-9]{2})$(?!\n)"},
+        extra_json_schema={"pattern": DATE_TIME_PATTERN},
     ),
 ]
 
@@ -107,3 +117,39 @@ WorldlineId = Annotated[
 MetadataKey = Annotated[str, msgspec.Meta(max_length=100)]
 MetadataValue = Annotated[str, msgspec.Meta(max_length=500)] | int | float | bool | None
 Metadata = Annotated[dict[MetadataKey, MetadataValue], msgspec.Meta(max_length=50)]
+
+# Events: the service writes every time in UTC and every event id as a UUID. The formats and patterns are for the
+# JSON Schemas only (extra_json_schema): the Structs stay as lenient to decode as VERSIONING.md promises consumers.
+EventTime = Annotated[
+    datetime,
+    msgspec.Meta(
+        description="RFC 3339 time with an offset (the service's clock writes UTC, `Z`).",
+        extra_json_schema={"format": "date-time", "pattern": DATE_TIME_PATTERN},
+    ),
+]
+EventId = Annotated[
+    str,
+    msgspec.Meta(
+        description="A UUID, the same for a redelivered command's outcome: deduplicate on it.",
+        extra_json_schema={
+            "format": "uuid",
+            "pattern": r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$(?!\n)",
+        },
+    ),
+]
+# Open vocabularies (VERSIONING.md): a later minor version may add a provider or an error code.
+ProviderTag = Annotated[
+    str,
+    msgspec.Meta(
+        description=f"The command's `provider` ({', '.join(f'`{p}`' for p in PROVIDERS)}). Treat another value as "
+        "opaque: a later minor version may add a provider, and `session.failed` for an invalid command echoes "
+        "what the command carried."
+    ),
+]
+ErrorCodeText = Annotated[
+    str,
+    msgspec.Meta(
+        description=f"One of {', '.join(f'`{c.value}`' for c in ErrorCode)}; the vocabulary may grow: treat an "
+        "unknown code as a plain failure (see `retryable`)."
+    ),
+]

@@ -69,7 +69,12 @@ IpAddress = Annotated[
     ),
 ]
 DateOfBirth = Annotated[
-    date, msgspec.Meta(description="Date of birth, `YYYY-MM-DD`.", extra_json_schema={"maxLength": 10})
+    date,
+    msgspec.Meta(
+        description="Date of birth, `YYYY-MM-DD`.",
+        # the pattern for validators that do not assert the "date" format (msgspec reads this form only)
+        extra_json_schema={"maxLength": 10, "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$(?!\n)"},
+    ),
 ]
 CompanyDomains = Annotated[
     list[Url],

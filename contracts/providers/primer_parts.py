@@ -10,7 +10,7 @@ and ``null`` clears the field at Primer.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 import msgspec
 from msgspec import UNSET, Struct, UnsetType
@@ -161,4 +161,22 @@ class PrimerMethodOptions(Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     merchant_name: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)] | None = None
 
 
-MethodOptions = Annotated[dict[PaymentMethodType, PrimerMethodOptions], msgspec.Meta(max_length=100)]
+# PrimerPaymentMethod's pairing check, said in the JSON Schema too (null means "not set" there as in the check):
+# `networks` and `capture_vaulted_card_cvv` for PAYMENT_CARD only, `surcharge` and `merchant_name` for the others.
+_NULL: Final = {"type": "null"}
+_PAIRING: Final = {
+    "allOf": [
+        {
+            "properties": {
+                "PAYMENT_CARD": {"type": "object", "properties": {"surcharge": _NULL, "merchant_name": _NULL}}
+            },
+            "additionalProperties": {
+                "type": "object",
+                "properties": {"networks": _NULL, "capture_vaulted_card_cvv": _NULL},
+            },
+        }
+    ]
+}
+MethodOptions = Annotated[
+    dict[PaymentMethodType, PrimerMethodOptions], msgspec.Meta(max_length=100, extra_json_schema=_PAIRING)
+]

@@ -61,7 +61,8 @@ def _refs(node: Any) -> set[str]:
 
 
 def _as_json_schema(node: Any) -> Any:
-    """Undo the generator's rewrite: components refs back to ``$defs``, ``x-discriminator`` back."""
+    """Undo the generator's rewrite: components refs back to ``$defs``, without the ``x-discriminator``
+    annotation (the JSON Schemas carry none: Ajv's strict mode refuses keywords it does not know)."""
     if isinstance(node, list):
         return [_as_json_schema(item) for item in node]
     if not isinstance(node, dict):
@@ -70,12 +71,23 @@ def _as_json_schema(node: Any) -> Any:
     for key, value in node.items():
         if key == "$ref":
             out[key] = "#/$defs/" + value.removeprefix(COMPONENT_REF)
-        elif key == "x-discriminator":
-            mapping = {tag: "#/$defs/" + ref.removeprefix(COMPONENT_REF) for tag, ref in value["mapping"].items()}
-            out["discriminator"] = {**value, "mapping": mapping}
-        else:
+        elif key != "x-discriminator":
             out[key] = _as_json_schema(value)
     return out
+
+
+def test_tagged_unions_keep_their_mapping_for_code_generators(doc: dict[str, Any]) -> None:
+    """``x-discriminator`` names each union's tag and maps every tag to a schema that pins it with ``const``."""
+    schemas = doc["components"]["schemas"]
+    unions = {name: schema.get("x-discriminator") for name, schema in schemas.items()}
+    unions["session"] = schemas["SessionCreated"]["properties"]["session"]["x-discriminator"]
+    for name in ("session.create", "session.update", "session"):
+        discriminator = unions[name]
+        assert discriminator is not None, name
+        tag = discriminator["propertyName"]
+        assert tag == "provider"
+        for value, ref in discriminator["mapping"].items():
+            assert schemas[ref.removeprefix(COMPONENT_REF)]["properties"][tag] == {"const": value}
 
 
 @pytest.mark.parametrize("name", NAMES)
