@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install services test test-fast lint asyncapi-check schema-check demo bench clean
+.PHONY: install services node-tools test test-fast lint asyncapi-check schema-check demo bench clean
 
 ASYNCAPI_CHECK := contracts/asyncapi-check
 SCHEMA_CHECK := contracts/schema-check
@@ -18,13 +18,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The node checkers' packages, for the tests that run them (they skip, saying why, where npm is missing).
+node-tools:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(ASYNCAPI_CHECK)/node_modules/.package-lock.json \
+		$(SCHEMA_CHECK)/node_modules/.package-lock.json; else echo "npm not found: the node contract checks are skipped"; fi
+
 services:  ## start RabbitMQ (and Redis) here if they are not running
 	bash deploy/ensure-services.sh
 
-test: install services  ## the whole suite, on the real broker
+test: install services node-tools  ## the whole suite, on the real broker
 	$(PY) -m pytest
 
-test-fast: install services  ## everything but the long fault runs
+test-fast: install services node-tools  ## everything but the long fault runs
 	$(PY) -m pytest -m "not slow"
 
 lint: install asyncapi-check schema-check
