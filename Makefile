@@ -5,10 +5,11 @@ PY := $(VENV)/bin/python
 export AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install services node-tools test test-fast lint asyncapi-check schema-check demo bench clean
+.PHONY: install services node-tools test test-fast lint asyncapi-check schema-check typescript-check demo bench clean
 
 ASYNCAPI_CHECK := contracts/asyncapi-check
 SCHEMA_CHECK := contracts/schema-check
+TYPESCRIPT := contracts/typescript
 
 install: $(VENV)/.installed
 
@@ -21,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 # The node checkers' packages, for the tests that run them (they skip, saying why, where npm is missing).
 node-tools:
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(ASYNCAPI_CHECK)/node_modules/.package-lock.json \
-		$(SCHEMA_CHECK)/node_modules/.package-lock.json; else echo "npm not found: the node contract checks are skipped"; fi
+		$(SCHEMA_CHECK)/node_modules/.package-lock.json $(TYPESCRIPT)/node_modules/.package-lock.json; else echo "npm not found: the node contract checks are skipped"; fi
 
 services:  ## start RabbitMQ (and Redis) here if they are not running
 	bash deploy/ensure-services.sh
@@ -32,7 +33,7 @@ test: install services node-tools  ## the whole suite, on the real broker
 test-fast: install services node-tools  ## everything but the long fault runs
 	$(PY) -m pytest -m "not slow"
 
-lint: install asyncapi-check schema-check
+lint: install asyncapi-check schema-check typescript-check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -60,4 +61,13 @@ bench: install services  ## service vs a plain aio-pika peer doing the same job 
 	$(PY) deploy/bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo $(ASYNCAPI_CHECK)/node_modules $(SCHEMA_CHECK)/node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo $(ASYNCAPI_CHECK)/node_modules $(SCHEMA_CHECK)/node_modules \
+		$(TYPESCRIPT)/node_modules $(TYPESCRIPT)/dist
+
+typescript-check: $(TYPESCRIPT)/node_modules/.package-lock.json  ## the TypeScript consumer generated from the schemas decodes every event example (needs node)
+	npm run --silent --prefix $(TYPESCRIPT) build
+	npm run --silent --prefix $(TYPESCRIPT) check
+
+$(TYPESCRIPT)/node_modules/.package-lock.json: $(TYPESCRIPT)/package.json $(TYPESCRIPT)/package-lock.json
+	npm ci --prefix $(TYPESCRIPT) --no-audit --no-fund --ignore-scripts
+	touch $@
