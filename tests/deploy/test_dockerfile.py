@@ -160,3 +160,9 @@ def test_compose_cluster_profile_forms_one_three_node_cluster() -> None:
     assert len(cookies) == 1, "the nodes must share one Erlang cookie"
     assert set(services["service-cluster"]["depends_on"]) >= set(nodes)
     assert all("profiles" in services[name] for name in [*nodes, "service-cluster"]), "optional: a profile"
+
+
+def test_the_build_context_leaves_out_node_packages_and_virtualenvs() -> None:
+    """`COPY contracts` would otherwise take the node checkers' and the TypeScript consumer's node_modules along."""
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines() if not line.startswith("#")}
+    assert {"**/node_modules", ".venv", ".git", "contracts/typescript/dist"} <= ignored
