@@ -45,6 +45,7 @@ _CHANNELS: Final[dict[str, tuple[str, str]]] = {
     EventType.CREATED.value: ("sessionCreated", "sendCreated"),
     EventType.UPDATED.value: ("sessionUpdated", "sendUpdated"),
     EventType.FAILED.value: ("sessionFailed", "sendFailed"),
+    EventType.EXPIRED.value: ("sessionExpired", "sendExpired"),
 }
 # The events that answer each command (sent to its ``reply_to`` queue too).
 _REPLIES: Final = {
@@ -281,7 +282,11 @@ def _channels(names: Topology) -> dict[str, Any]:
         "description": "The queue named by the command message's AMQP `reply_to` property, reached through the "
         "default exchange. Best effort: the event always goes to the events exchange as well, and a vanished reply "
         "queue never blocks the command.",
-        "messages": {event.value: {"$ref": f"#/components/messages/{event.value}"} for event in EventType},
+        "messages": {  # the answers to commands; session.expired answers none
+            event.value: {"$ref": f"#/components/messages/{event.value}"}
+            for event in EventType
+            if event is not EventType.EXPIRED
+        },
     }
     channels["deadLetters"] = {
         "address": names.dead_letter_queue,

@@ -117,7 +117,16 @@ class SessionFailed(_EventBase, tag="session.failed", frozen=True, kw_only=True)
     attempts: int = 0  # provider attempts made; 0 when the command was refused before any call
 
 
-Event = SessionCreated | SessionUpdated | SessionFailed
+class SessionExpired(_EventBase, tag="session.expired", frozen=True, kw_only=True):
+    """A session the service created or updated reached its ``expires_at`` with no later update by the service:
+    it can no longer be used. The envelope (``command_id`` ... ``currency``) is that of the command whose event
+    set this expiry. Published once the time has passed (within about a second), at least once."""
+
+    session_id: str
+    expires_at: EventTime
+
+
+Event = SessionCreated | SessionUpdated | SessionFailed | SessionExpired
 
 
 # A session of a provider added after this version of the contract: ``contracts.codec.decode_event`` falls back to

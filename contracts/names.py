@@ -25,6 +25,7 @@ class EventType(StrEnum):
     CREATED = "session.created"
     UPDATED = "session.updated"
     FAILED = "session.failed"
+    EXPIRED = "session.expired"  # not an answer to a command: a session the service made ran out
 
 
 class ErrorCode(StrEnum):

@@ -26,7 +26,7 @@ from typing import Any, Final
 import msgspec
 
 from contracts.commands import CreateSession, UpdateSession
-from contracts.events import SessionCreated, SessionFailed, SessionUpdated
+from contracts.events import SessionCreated, SessionExpired, SessionFailed, SessionUpdated
 from contracts.names import CommandType, EventType
 
 SCHEMA_DIR: Final = Path(__file__).parent / "schemas"
@@ -49,6 +49,7 @@ def messages() -> list[Message]:
         Message(EventType.CREATED.value, SessionCreated, "A session was created at the provider."),
         Message(EventType.UPDATED.value, SessionUpdated, "A session was updated at the provider."),
         Message(EventType.FAILED.value, SessionFailed, "A command ended without a session (typed error)."),
+        Message(EventType.EXPIRED.value, SessionExpired, "A session reached its expires_at with no later update."),
     ]
 
 

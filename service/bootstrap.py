@@ -13,6 +13,7 @@ from aio_pika.abc import AbstractRobustConnection
 from aiohttp import web
 
 from service.exits import ProbePortUnavailable
+from service.expiry import ExpiryWatch
 from service.handlers import SessionHandlers
 from service.idempotency.memory import MemoryStore
 from service.idempotency.redis_store import RedisStore
@@ -163,7 +164,9 @@ async def running_service(settings: Settings, *, clock: Clock | None = None) -> 
         )
         handlers = SessionHandlers(providers, clock, settings)
         metrics.watch_breakers(handlers.breakers)
-        pipeline = Pipeline(handlers, store, Tenancy(settings.accounts, settings.commands.reply_to_pattern), settings)
+        expiry = ExpiryWatch(store, clock, settings) if settings.expiry.enabled else None
+        tenancy = Tenancy(settings.accounts, settings.commands.reply_to_pattern)
+        pipeline = Pipeline(handlers, store, tenancy, settings, expiry=expiry)
         consumer = CommandConsumer(
             queue,
             pipeline,

@@ -57,6 +57,15 @@ class IdempotencyStore(Protocol):
 
     async def release(self, command_id: str, token: str) -> None: ...
 
+    async def note_session(self, key: str, record: str, noted_at: int, ttl: float) -> None:
+        """Keep ``record`` for the session ``key`` unless one noted later (``noted_at``, ms) is there already; it is
+        forgotten ``ttl`` seconds on (service.expiry)."""
+        ...
+
+    async def session_note(self, key: str) -> str | None:
+        """The record kept for the session ``key``, if any."""
+        ...
+
     async def close(self) -> None: ...
 
     async def ping(self) -> None:

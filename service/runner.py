@@ -78,7 +78,11 @@ async def declare_topology(settings: Settings) -> int:
         channel = await connection.channel()
         try:
             await declare(
-                channel, settings.topology, delivery_limit=settings.broker.delivery_limit, retry=settings.retry
+                channel,
+                settings.topology,
+                delivery_limit=settings.broker.delivery_limit,
+                retry=settings.retry,
+                expiry=settings.expiry,
             )
         except TopologyError as exc:  # a mismatch with what exists: one line saying how to migrate
             log.error(str(exc))

@@ -270,10 +270,25 @@ class Breaker(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     cooldown: float = 30.0
 
 
+class Expiry(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``session.expired`` for the sessions the service made (service/expiry.py): a pointer hops through TTL queues
+    of these lengths (seconds) until the session's ``expires_at``."""
+
+    enabled: bool = True
+    tiers: tuple[float, ...] = (1.0, 10.0, 100.0, 1000.0, 10000.0)
+
+    def __post_init__(self) -> None:
+        if not self.tiers or sorted(set(self.tiers)) != list(self.tiers) or not 0 < self.tiers[0] <= 60:
+            raise ValueError("tiers must be increasing seconds, the first between 0 and 60")
+        if self.tiers[-1] > 86400:
+            raise ValueError("tiers must stay within 86400 seconds")
+
+
 class Settings(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     broker: Broker = Broker()
     idempotency: Idempotency = Idempotency()
     retry: Retry = Retry()
+    expiry: Expiry = Expiry()
     commands: Commands = Commands()
     breaker: Breaker = Breaker()
     topology: Topology = Topology()

@@ -27,7 +27,7 @@ from contracts.names import CommandType, Topology
 from contracts.nodes import connect_nodes, node_urls
 from service.bootstrap import Service, running_service
 from service.logs import configure_logging
-from service.messaging.topology import retry_delays, retry_queue
+from service.messaging.topology import expiry_queue, retry_delays, retry_queue
 from service.settings import Settings, settings_from_mapping
 from service.simulator.app import build_app, state_of
 from service.simulator.state import SimulatorState
@@ -225,7 +225,8 @@ class Harness:
             names = settings.topology
             delays = retry_delays(settings.retry)
             retries = [retry_queue(names, kind, delay) for delay in delays for kind in CommandType]
-            for queue in (names.commands_queue, names.dead_letter_queue, *retries):
+            tiers = [expiry_queue(names, tier) for tier in settings.expiry.tiers]
+            for queue in (names.commands_queue, names.dead_letter_queue, *retries, *tiers):
                 with contextlib.suppress(Exception):
                     await channel.queue_delete(queue)
             for exchange in (names.commands_exchange, names.events_exchange, names.dead_letter_exchange):

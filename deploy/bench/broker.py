@@ -19,8 +19,8 @@ from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMe
 from yarl import URL
 
 from contracts.names import CommandType, Topology
-from service.messaging.topology import declare, retry_delays, retry_queue
-from service.settings import Broker, Retry
+from service.messaging.topology import declare, expiry_queue, retry_delays, retry_queue
+from service.settings import Broker, Expiry, Retry
 
 PUBLISH_WINDOW = 1000  # confirms outstanding while a backlog is published
 
@@ -49,8 +49,13 @@ class Names:
         """The service declares one per delay and command type at start."""
         return [retry_queue(self.topology, kind, delay) for delay in retry_delays(Retry()) for kind in CommandType]
 
+    def expiry_queues(self) -> list[str]:
+        """The service's expiry tiers (declared by the service itself at start; service.expiry)."""
+        return [expiry_queue(self.topology, tier) for tier in Expiry().tiers]
+
     def queues(self) -> list[str]:
-        return [self.topology.commands_queue, self.topology.dead_letter_queue, self.tap_queue, *self.retry_queues()]
+        return [self.topology.commands_queue, self.topology.dead_letter_queue, self.tap_queue, *self.retry_queues(),
+                *self.expiry_queues()]  # fmt: skip
 
     def exchanges(self) -> list[str]:
         t = self.topology
@@ -185,7 +190,8 @@ class Tap:
 async def purge(connection: AbstractConnection, names: Names) -> None:
     """Empty the retry queues, then the commands and dead-letter queues: what a failed run left is not the next
     run's to process."""
-    for queue in [*names.retry_queues(), names.topology.commands_queue, names.topology.dead_letter_queue]:
+    for queue in [*names.retry_queues(), *names.expiry_queues(), names.topology.commands_queue,
+                  names.topology.dead_letter_queue]:  # fmt: skip
         channel = await connection.channel()  # a purge of a queue never declared closes its channel
         try:
             await (await channel.get_queue(queue)).purge()

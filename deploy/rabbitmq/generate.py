@@ -5,8 +5,9 @@ least-privilege user, from the same plan the service declares (service/messaging
     python deploy/rabbitmq/generate.py --config prod.toml --vhost payments --user payment-sessions-eu \\
         --password-file /run/secrets/amqp-password --output definitions.json
 
-Only ``[topology]``, ``[retry]`` and ``[broker] delivery_limit`` of the configuration are read (no secret files):
-names, retry queues (one pair per distinct delay) and the delivery-limit policy follow them. Import with
+Only ``[topology]``, ``[retry]``, ``[expiry]`` and ``[broker] delivery_limit`` of the configuration are read (no
+secret files): names, retry queues (one pair per distinct delay), expiry tier queues and the delivery-limit policy
+follow them. Import with
 ``rabbitmqctl import_definitions definitions.json`` as an administrator.
 """
 
@@ -27,7 +28,7 @@ def _relevant(path: str | None) -> dict[str, Any]:
     if not path:
         return {}
     raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    kept: dict[str, Any] = {key: raw[key] for key in ("topology", "retry") if key in raw}
+    kept: dict[str, Any] = {key: raw[key] for key in ("topology", "retry", "expiry") if key in raw}
     if "delivery_limit" in raw.get("broker", {}):
         kept["broker"] = {"delivery_limit": raw["broker"]["delivery_limit"]}
     return kept

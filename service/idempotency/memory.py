@@ -25,6 +25,7 @@ class MemoryStore:
         self._on_evict = on_evict
         self._busy: dict[str, tuple[Busy, float]] = {}
         self._done: OrderedDict[str, tuple[Done, float]] = OrderedDict()  # oldest first: expiry order too
+        self._sessions: dict[str, tuple[int, str, float]] = {}  # key -> (noted_at, record, forget at)
 
     def __len__(self) -> int:
         return len(self._busy) + len(self._done)
@@ -101,3 +102,18 @@ class MemoryStore:
     async def close(self) -> None:
         self._busy.clear()
         self._done.clear()
+
+    async def note_session(self, key: str, record: str, noted_at: int, ttl: float) -> None:
+        now = self._clock()
+        current = self._sessions.get(key)
+        if current is None or current[2] <= now or current[0] <= noted_at:
+            self._sessions[key] = (noted_at, record, now + ttl)
+        if len(self._sessions) > self._max_records:  # bounded like the outcomes: the oldest noted go first
+            for stale in sorted(self._sessions, key=lambda k: self._sessions[k][0])[: len(self._sessions) // 10]:
+                del self._sessions[stale]
+
+    async def session_note(self, key: str) -> str | None:
+        current = self._sessions.get(key)
+        if current is None or current[2] <= self._clock():
+            return None
+        return current[1]

@@ -85,6 +85,19 @@ return 0
 """
 
 
+# KEYS[1] session key. ARGV: [1] noted_at ms, [2] record, [3] ttl ms. The value is "<noted_at>|<record>"; a record
+# noted earlier than the one there is dropped (a replayed create after its update).
+_NOTE = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  local noted = tonumber(string.match(current, '^(%d+)|'))
+  if noted and noted > tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[3])
+return 1
+"""
+
+
 class _BlockingSentinelPool(SentinelConnectionPool, redis.BlockingConnectionPool):
     """Connections to the master the sentinels name, waiting for a free one as ``from_url``'s pool does."""
 
@@ -107,6 +120,7 @@ class RedisStore:
         self._extend = client.register_script(_EXTEND)
         self._finish = client.register_script(_FINISH)
         self._release = client.register_script(_RELEASE)
+        self._note = client.register_script(_NOTE)
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str, retention: float, connections: int = 64) -> RedisStore:
@@ -177,6 +191,18 @@ class RedisStore:
     @_unavailable_on_redis_errors
     async def release(self, command_id: str, token: str) -> None:
         await self._release(keys=self._key(command_id), args=[token])
+
+    @_unavailable_on_redis_errors
+    async def note_session(self, key: str, record: str, noted_at: int, ttl: float) -> None:
+        await self._note(keys=[f"{self._prefix}session:{key}"], args=[noted_at, record, max(1, int(ttl * 1000))])
+
+    @_unavailable_on_redis_errors
+    async def session_note(self, key: str) -> str | None:
+        value = await self._client.get(f"{self._prefix}session:{key}")
+        if value is None:
+            return None
+        text = value.decode() if isinstance(value, bytes) else str(value)
+        return text.partition("|")[2]
 
     @_unavailable_on_redis_errors
     async def ping(self) -> None:

@@ -5,6 +5,11 @@
 | Answer   | publish the event (+ reply queue, best effort), confirmed; ack     | event type, duplicate, ... |
 | Retry    | publish to the retry queue of its delay, confirmed; ack            | retry_in_Ns, deferred, ... |
 | Reject   | publish the original message to the dead-letter exchange; ack      | dead_letter                |
+| Later    | publish an expiry pointer to its tier queue, confirmed; ack         | expiry_in_Ns               |
+| Drop     | ack                                                                | expiry_superseded, ...     |
+
+An Answer's ``follow_up`` (its session's expiry pointer, service.expiry) is published after the event and before
+the ack: a confirmed event without its pointer is requeued like any unconfirmed write.
 | any of them not confirmed | nack with requeue after ``broker.republish_delay`` | requeued                 |
 | the channel died before the ack | nothing: the broker redelivers          | unsettled                  |
 
@@ -22,7 +27,7 @@ import structlog
 
 from contracts.codec import CONTENT_TYPE
 from service.messaging.delivery import DEFERRALS_HEADER, Delivery
-from service.messaging.outcomes import Answer, Outcome, Reject, Retry
+from service.messaging.outcomes import Answer, Drop, Later, Outcome, Reject, Retry
 from service.messaging.publisher import PublishFailed, encodable_headers
 from service.messaging.topology import retry_queue
 from service.ports import Publisher
@@ -49,6 +54,8 @@ class Action(StrEnum):
     PUBLISH_EVENT = "publish_event"
     RETRY_QUEUE = "retry_queue"
     DEAD_LETTER = "dead_letter"
+    SCHEDULE = "schedule"
+    ACK = "ack"
     DELAYED_REQUEUE = "delayed_requeue"
 
 
@@ -56,6 +63,8 @@ ACTIONS: Final[Mapping[type[Outcome], Action]] = {
     Answer: Action.PUBLISH_EVENT,
     Retry: Action.RETRY_QUEUE,
     Reject: Action.DEAD_LETTER,
+    Later: Action.SCHEDULE,
+    Drop: Action.ACK,
 }
 
 
@@ -130,6 +139,13 @@ class Disposition:
             await self._publisher.publish_event(
                 event, correlation_id=correlation_id, reply_to=outcome.reply_to, trace=traced
             )
+            if outcome.follow_up is not None:
+                await self._schedule(outcome.follow_up)
+        elif action is Action.SCHEDULE:
+            assert isinstance(outcome, Later)
+            await self._schedule(outcome)
+        elif action is Action.ACK:
+            assert isinstance(outcome, Drop)
         elif action is Action.RETRY_QUEUE:
             assert isinstance(outcome, Retry)
             await self._publisher.schedule(
@@ -148,6 +164,9 @@ class Disposition:
                 content_type=delivery.content_type,
                 **_properties(delivery),
             )
+
+    async def _schedule(self, later: Later) -> None:
+        await self._publisher.schedule(later.queue, later.body, {}, content_type=CONTENT_TYPE)
 
     async def _requeue(self, settlement: Settlement) -> str:
         """Action.DELAYED_REQUEUE: the broker keeps the command; it comes back after ``republish_delay``."""

@@ -14,12 +14,32 @@ from contracts.events import Event, SessionFailed
 from contracts.names import CommandType
 
 
+class Later(Struct, frozen=True, kw_only=True):
+    """Publish ``body`` to the TTL queue ``queue`` (an expiry pointer's next hop, service.expiry), then ack."""
+
+    queue: str
+    body: bytes
+    label: str  # expiry_in_<tier>s
+    error_code: None = None
+    provider_reference: None = None
+
+
+class Drop(Struct, frozen=True, kw_only=True):
+    """Nothing to publish: ack (an expiry pointer a later update superseded)."""
+
+    label: str
+    error_code: None = None
+    provider_reference: None = None
+
+
 class Answer(Struct, frozen=True, kw_only=True):
-    """Publish ``event`` (stored first where it must be), then ack. ``reply_to`` is an allowed queue or None."""
+    """Publish ``event`` (stored first where it must be), then ack. ``reply_to`` is an allowed queue or None.
+    ``follow_up``: also publish this (the session's expiry pointer) once the event is confirmed, before the ack."""
 
     event: Event
     label: str  # the event type, or duplicate / conflict / forbidden
     reply_to: str | None = None
+    follow_up: Later | None = None
 
     @property
     def error_code(self) -> str | None:
@@ -50,13 +70,13 @@ class Reject(Struct, frozen=True, kw_only=True):
     provider_reference: str | None = None
 
 
-Outcome = Answer | Retry | Reject
+Outcome = Answer | Retry | Reject | Later | Drop
 
 
 class Processed(Struct, frozen=True, kw_only=True):
     """An outcome with the labels the consumer counts it under."""
 
     outcome: Outcome
-    command_type: str = "unknown"  # session.create, session.update or unknown
+    command_type: str = "unknown"  # session.create, session.update, session.expiry or unknown
     provider: str = "unknown"
     store_unavailable: bool = False  # the idempotency store could not be reached: pause consuming

@@ -23,6 +23,7 @@ from contracts.codec import decode_event, encode
 from contracts.commands import provider_of
 from contracts.events import Event
 from contracts.names import CommandType
+from service.expiry import ExpiryWatch
 from service.handlers import Completed, Operation, RetryLater, SessionHandlers, envelope_of, operation_of
 from service.handlers import Outcome as HandlerOutcome
 from service.idempotency.records import Busy, Claimed, Done, StoreUnavailable, fingerprint
@@ -35,7 +36,8 @@ from service.messaging.delivery import (
     str_header,
 )
 from service.messaging.intake import Accepted, Invalid, Poison, take
-from service.messaging.outcomes import Answer, Outcome, Processed, Reject, Retry
+from service.messaging.outcomes import Answer, Later, Outcome, Processed, Reject, Retry
+from service.messaging.topology import EXPIRY_ROUTING_KEY, expiry_queue
 from service.ports import IdempotencyStore
 from service.settings import Settings
 from service.tenancy import Tenancy, account_scope, scoped_id
@@ -47,9 +49,16 @@ Work = Callable[[int], Awaitable[HandlerOutcome]]
 
 class Pipeline:
     def __init__(
-        self, handlers: SessionHandlers, store: IdempotencyStore, tenancy: Tenancy, settings: Settings
+        self,
+        handlers: SessionHandlers,
+        store: IdempotencyStore,
+        tenancy: Tenancy,
+        settings: Settings,
+        *,
+        expiry: ExpiryWatch | None = None,
     ) -> None:
         self._handlers = handlers
+        self._expiry = expiry
         self._store = store
         self._tenancy = tenancy
         self._settings = settings
@@ -57,6 +66,8 @@ class Pipeline:
 
     async def process(self, delivery: Delivery) -> Processed:
         """Never raises: whatever the delivery holds, the result says how to settle it."""
+        if delivery.routing_key == EXPIRY_ROUTING_KEY and self._expiry is not None:
+            return await self._pointer(self._expiry, delivery)
         try:
             intake = take(
                 delivery.routing_key,
@@ -85,6 +96,21 @@ class Pipeline:
             outcome = Reject(reason=f"unhandled {type(exc).__name__} while processing")
         return Processed(outcome=outcome, command_type=command_type, provider=provider)
 
+    async def _pointer(self, expiry: ExpiryWatch, delivery: Delivery) -> Processed:
+        """An expiry pointer back from its tier queue (service.expiry)."""
+        kind = EXPIRY_ROUTING_KEY
+        try:
+            return Processed(outcome=await expiry.process(delivery), command_type=kind)
+        except StoreUnavailable as exc:  # look again in a moment, like a parked command
+            log.warning("idempotency store unavailable", error=str(exc))
+            later = Later(queue=expiry_queue(self._settings.topology, self._settings.expiry.tiers[0]),
+                          body=delivery.body, label="parked")  # fmt: skip
+            return Processed(outcome=later, command_type=kind, store_unavailable=True)
+        except Exception as exc:
+            log.exception("expiry pointer failed", error=type(exc).__name__)
+            return Processed(outcome=Reject(reason=f"unhandled {type(exc).__name__} while reading an expiry pointer"),
+                             command_type=kind)  # fmt: skip
+
     async def _decide(self, delivery: Delivery, intake: Accepted | Invalid) -> Outcome:
         operation = operation_of(intake.command_type)
         if isinstance(intake, Invalid):
@@ -104,7 +130,10 @@ class Pipeline:
             # Not stored: a publisher that may not use the account must not take its command ids either.
             return Answer(event=self._handlers.forbidden(operation, envelope, delivery.user_id), label="forbidden")
         running = _Command(intake.command_type, operation, envelope, scoped_id(account, envelope["command_id"]))
-        return await self._run(delivery, running, fingerprint_, work)
+        outcome = await self._run(delivery, running, fingerprint_, work)
+        if self._expiry is not None and isinstance(outcome, Answer):  # duplicates too: the pointer may be lost
+            outcome = await self._expiry.follow(outcome)
+        return outcome
 
     async def _run(self, delivery: Delivery, command: _Command, fingerprint_: str, work: Work) -> Outcome:
         key = command.key

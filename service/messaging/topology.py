@@ -28,7 +28,7 @@ from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, 
 from msgspec import Struct
 
 from contracts.names import CommandType, Topology
-from service.settings import Retry, Settings
+from service.settings import Expiry, Retry, Settings
 
 # Listing returns messages to the dead-letter queue, which counts as a delivery. RabbitMQ 4 gives quorum queues a
 # default limit of 20 and this queue has nowhere to dead-letter to, so set one no one will reach (-1, "unlimited"
@@ -93,8 +93,9 @@ class Declared(Struct):
     dead_letter_queue: AbstractQueue
 
 
-def plan(names: Topology, *, delivery_limit: int, retry: Retry | None = None) -> Plan:
-    """Everything the service uses, in declaration order; retry queues only when ``retry`` is given."""
+def plan(names: Topology, *, delivery_limit: int, retry: Retry | None = None, expiry: Expiry | None = None) -> Plan:
+    """Everything the service uses, in declaration order; retry queues only when ``retry`` is given, expiry tier
+    queues (and the commands queue's binding for what comes back from them) when ``expiry`` is enabled."""
     exchanges = [
         ExchangeSpec(names.commands_exchange),
         ExchangeSpec(names.events_exchange),
@@ -123,6 +124,9 @@ def plan(names: Topology, *, delivery_limit: int, retry: Retry | None = None) ->
         bindings.append(BindingSpec(names.events_exchange, names.events_queue, "session.#"))
     if retry is not None:
         queues += retry_queue_specs(names, retry)
+    if expiry is not None and expiry.enabled:
+        queues += expiry_queue_specs(names, expiry)
+        bindings.append(BindingSpec(names.commands_exchange, names.commands_queue, EXPIRY_ROUTING_KEY))
     return Plan(exchanges, queues, bindings)
 
 
@@ -178,14 +182,48 @@ def retry_queue_specs(names: Topology, retry: Retry) -> list[QueueSpec]:
     ]
 
 
+EXPIRY_ROUTING_KEY = "session.expiry"  # internal: expiry pointers coming back from their tier queue
+
+
+def expiry_queue(names: Topology, tier: float) -> str:
+    """``<commands queue>.expiry.<tier>s``: holds expiry pointers for ``tier`` seconds (service/expiry.py)."""
+    return f"{names.commands_queue}.expiry.{tier:g}s"
+
+
+def expiry_queue_specs(names: Topology, expiry: Expiry) -> list[QueueSpec]:
+    """Quorum TTL queues like the retry queues, dead-lettering back to the commands queue under
+    ``EXPIRY_ROUTING_KEY``."""
+    return [
+        QueueSpec(
+            expiry_queue(names, tier),
+            {
+                "x-queue-type": "quorum",
+                "x-message-ttl": int(tier * 1000),
+                "x-dead-letter-exchange": names.commands_exchange,
+                "x-dead-letter-routing-key": EXPIRY_ROUTING_KEY,
+                "x-dead-letter-strategy": "at-least-once",
+                "x-overflow": "reject-publish",
+            },
+            {},
+            {},
+        )
+        for tier in expiry.tiers
+    ]
+
+
 # --- declare ----------------------------------------------------------------------------------------------------
 
 
 async def declare(
-    channel: AbstractChannel, names: Topology, *, delivery_limit: int, retry: Retry | None = None
+    channel: AbstractChannel,
+    names: Topology,
+    *,
+    delivery_limit: int,
+    retry: Retry | None = None,
+    expiry: Expiry | None = None,
 ) -> Declared:
     """Declare everything (idempotent while the arguments agree); ``TopologyMismatch`` when they do not."""
-    spec = plan(names, delivery_limit=delivery_limit, retry=retry)
+    spec = plan(names, delivery_limit=delivery_limit, retry=retry, expiry=expiry)
     exchanges = {exchange.name: await _declare_exchange(channel, exchange) for exchange in spec.exchanges}
     queues = {queue.name: await _declare_queue(channel, queue) for queue in spec.queues}
     for binding in spec.bindings:
@@ -295,10 +333,12 @@ def mismatch(reply: str, spec: QueueSpec | None) -> TopologyMismatch:
 # --- verify -----------------------------------------------------------------------------------------------------
 
 
-async def verify(connection: AbstractConnection, names: Topology, retry: Retry, *, vhost: str = "/") -> None:
+async def verify(
+    connection: AbstractConnection, names: Topology, retry: Retry, *, vhost: str = "/", expiry: Expiry | None = None
+) -> None:
     """Check passively (no rights needed) that every exchange and queue exists; ``TopologyMissing`` naming all
     that do not. Arguments and bindings cannot be read over AMQP: they are the definitions' business."""
-    spec = plan(names, delivery_limit=0, retry=retry)
+    spec = plan(names, delivery_limit=0, retry=retry, expiry=expiry)
     wanted = [("exchange", exchange.name) for exchange in spec.exchanges]
     wanted += [("queue", queue.name) for queue in spec.queues]
     missing = []
@@ -338,10 +378,14 @@ async def prepare(connection: AbstractConnection, channel: AbstractChannel, sett
     """``[broker] topology``: "declare" everything (retry queues included), or "verify" it exists."""
     if settings.broker.topology == "verify":
         vhost = settings.broker.nodes[0].path[1:] or "/"
-        await verify(connection, settings.topology, settings.retry, vhost=vhost)
+        await verify(connection, settings.topology, settings.retry, vhost=vhost, expiry=settings.expiry)
         return await existing(channel, settings.topology)
     return await declare(
-        channel, settings.topology, delivery_limit=settings.broker.delivery_limit, retry=settings.retry
+        channel,
+        settings.topology,
+        delivery_limit=settings.broker.delivery_limit,
+        retry=settings.retry,
+        expiry=settings.expiry,
     )
 
 
@@ -383,7 +427,7 @@ def definitions(settings: Settings, *, user: str, vhost: str, password: str | No
     ``user`` as its least-privilege user. Without ``password`` the user has none (it cannot log in with a password
     until ``rabbitmqctl change_password``); importing again resets it to what the file says."""
     names = settings.topology
-    spec = plan(names, delivery_limit=settings.broker.delivery_limit, retry=settings.retry)
+    spec = plan(names, delivery_limit=settings.broker.delivery_limit, retry=settings.retry, expiry=settings.expiry)
     policies = [
         {
             "vhost": vhost,

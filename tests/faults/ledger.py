@@ -445,7 +445,8 @@ class Ledger:
     async def _settled_queues(self, expected_dead: int, replicas: Replicas, timeout: float) -> dict[str, int]:
         """Ready messages per queue once nothing is left but the dead letters, nothing is in flight in any
         replica, and that holds on two looks in a row (retries and deferrals take a moment)."""
-        names = list(await self.broker.queues(self.prefix))
+        # Expiry pointers wait in their tier queues for as long as the sessions live (hours): not work left over.
+        names = [name for name in await self.broker.queues(self.prefix) if ".expiry." not in name]
         deadline = time.monotonic() + timeout
         calm = 0
         while True:

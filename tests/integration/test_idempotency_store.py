@@ -72,3 +72,17 @@ async def test_outcomes_expire_after_retention(store: IdempotencyStore) -> None:
     await asyncio.sleep(0.2)
     assert await target.claim("c5", "fp", "t2", 5) == Claimed("t2")
     await target.close()
+
+
+async def test_a_session_note_keeps_the_latest_and_forgets_after_its_time(store: IdempotencyStore) -> None:
+    """service.expiry's notes: a note made earlier than the one kept (a replayed create after its update) is
+    dropped, a later one replaces it, and a note is forgotten after its ttl."""
+    key = f"session-{uuid.uuid4().hex}"
+    assert await store.session_note(key) is None
+    await store.note_session(key, "update", noted_at=2_000, ttl=5)
+    await store.note_session(key, "create", noted_at=1_000, ttl=5)
+    assert await store.session_note(key) == "update"
+    await store.note_session(key, "second update", noted_at=3_000, ttl=0.3)
+    assert await store.session_note(key) == "second update"
+    await asyncio.sleep(0.5)
+    assert await store.session_note(key) is None

@@ -150,6 +150,14 @@ class OutageStore(MemoryStore):
     async def ping(self) -> None:
         self._check()
 
+    async def note_session(self, key: str, record: str, noted_at: int, ttl: float) -> None:
+        self._check()
+        await super().note_session(key, record, noted_at, ttl)
+
+    async def session_note(self, key: str) -> str | None:
+        self._check()
+        return await super().session_note(key)
+
 
 def unit_settings(**overrides: Any) -> Settings:
     raw: dict[str, Any] = {

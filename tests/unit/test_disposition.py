@@ -14,7 +14,7 @@ from contracts.events import SessionCreated, SessionFailed
 from contracts.names import ErrorCode
 from service.messaging.delivery import ATTEMPTS_HEADER, DEFERRALS_HEADER, LEASE_HEADER, Delivery
 from service.messaging.disposition import ACTIONS, REASON_HEADER, Action
-from service.messaging.outcomes import Answer, Reject, Retry
+from service.messaging.outcomes import Answer, Drop, Later, Reject, Retry
 from service.messaging.publisher import DROPPED_HEADERS
 from service.providers.base import ProviderError
 from tests.unit.fakes import FakeSettlement, bootstrap_test_app, provider_down
@@ -32,7 +32,8 @@ def _delivery(body: bytes, routing_key: str = "session.create", **properties: An
 
 
 def test_the_table_covers_every_outcome() -> None:
-    assert dict(ACTIONS) == {Answer: Action.PUBLISH_EVENT, Retry: Action.RETRY_QUEUE, Reject: Action.DEAD_LETTER}
+    assert dict(ACTIONS) == {Answer: Action.PUBLISH_EVENT, Retry: Action.RETRY_QUEUE, Reject: Action.DEAD_LETTER,
+                             Later: Action.SCHEDULE, Drop: Action.ACK}  # fmt: skip
 
 
 async def test_a_new_command_is_answered_with_its_event_then_acked() -> None:

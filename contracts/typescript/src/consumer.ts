@@ -14,6 +14,7 @@ import {
   MpgsSession,
   PrimerSession,
   SessionCreated,
+  SessionExpired,
   SessionFailed,
   SessionUpdated,
   WorldlineSession,
@@ -31,7 +32,8 @@ export type Session = PrimerSession | WorldlineSession | ApplePaySession | MpgsS
 export type Event =
   | { type: "session.created"; event: SessionCreated; session: Session }
   | { type: "session.updated"; event: SessionUpdated; session: Session }
-  | { type: "session.failed"; event: SessionFailed };
+  | { type: "session.failed"; event: SessionFailed }
+  | { type: "session.expired"; event: SessionExpired };
 
 export const KNOWN_ERROR_CODES = [
   "invalid_command", "validation_failed", "authentication_failed", "not_found", "conflict", "provider_unavailable",
@@ -74,6 +76,8 @@ export function decodeEvent(json: string): Event {
     }
     case "session.failed":
       return { type, event: Convert.toSessionFailed(json) };
+    case "session.expired":
+      return { type, event: Convert.toSessionExpired(json) };
     default:
       throw new Error(`not an event type this consumer knows: ${String(type)}`);
   }

@@ -1,10 +1,11 @@
 // To parse this data:
 //
-//   import { Convert, SessionCreated, SessionUpdated, SessionFailed, PrimerSession, WorldlineSession, ApplePaySession, MpgsSession, AcquiredSession } from "./file";
+//   import { Convert, SessionCreated, SessionUpdated, SessionFailed, SessionExpired, PrimerSession, WorldlineSession, ApplePaySession, MpgsSession, AcquiredSession } from "./file";
 //
 //   const sessionCreated = Convert.toSessionCreated(json);
 //   const sessionUpdated = Convert.toSessionUpdated(json);
 //   const sessionFailed = Convert.toSessionFailed(json);
+//   const sessionExpired = Convert.toSessionExpired(json);
 //   const primerSession = Convert.toPrimerSession(json);
 //   const worldlineSession = Convert.toWorldlineSession(json);
 //   const applePaySession = Convert.toApplePaySession(json);
@@ -114,6 +115,43 @@ export type Operation = "create" | "update";
 export type SessionFailedType = "session.failed";
 
 /**
+ * A session reached its expires_at with no later update.
+ *
+ * A session the service created or updated reached its ``expires_at`` with no later update
+ * by the service:
+ * it can no longer be used. The envelope (``command_id`` ... ``currency``) is that of the
+ * command whose event
+ * set this expiry. Published once the time has passed (within about a second), at least
+ * once.
+ */
+export interface SessionExpired {
+    account?:        null | string;
+    amount?:         number | null;
+    command_id:      string;
+    correlation_id?: null | string;
+    currency?:       null | string;
+    /**
+     * A UUID, the same for a redelivered command's outcome: deduplicate on it.
+     */
+    event_id: string;
+    /**
+     * RFC 3339 time with an offset (the service's clock writes UTC, `Z`).
+     */
+    expires_at: Date;
+    /**
+     * RFC 3339 time with an offset (the service's clock writes UTC, `Z`).
+     */
+    occurred_at: Date;
+    order_id?:   null | string;
+    provider?:   null | string;
+    session_id:  string;
+    type:        SessionExpiredType;
+    [property: string]: any;
+}
+
+export type SessionExpiredType = "session.expired";
+
+/**
  * ``id`` is the client token (Primer names sessions by it).
  */
 export interface PrimerSession {
@@ -216,6 +254,14 @@ export class Convert {
 
     public static sessionFailedToJson(value: SessionFailed): string {
         return JSON.stringify(uncast(value, r("SessionFailed")), null, 2);
+    }
+
+    public static toSessionExpired(json: string): SessionExpired {
+        return cast(JSON.parse(json), r("SessionExpired"));
+    }
+
+    public static sessionExpiredToJson(value: SessionExpired): string {
+        return JSON.stringify(uncast(value, r("SessionExpired")), null, 2);
     }
 
     public static toPrimerSession(json: string): PrimerSession {
@@ -462,6 +508,20 @@ const typeMap: any = {
         { json: "provider_status", js: "provider_status", typ: u(undefined, u(0, null)) },
         { json: "retryable", js: "retryable", typ: true },
     ], "any"),
+    "SessionExpired": o([
+        { json: "account", js: "account", typ: u(undefined, u(null, "")) },
+        { json: "amount", js: "amount", typ: u(undefined, u(0, null)) },
+        { json: "command_id", js: "command_id", typ: "" },
+        { json: "correlation_id", js: "correlation_id", typ: u(undefined, u(null, "")) },
+        { json: "currency", js: "currency", typ: u(undefined, u(null, "")) },
+        { json: "event_id", js: "event_id", typ: "" },
+        { json: "expires_at", js: "expires_at", typ: Date },
+        { json: "occurred_at", js: "occurred_at", typ: Date },
+        { json: "order_id", js: "order_id", typ: u(undefined, u(null, "")) },
+        { json: "provider", js: "provider", typ: u(undefined, u(null, "")) },
+        { json: "session_id", js: "session_id", typ: "" },
+        { json: "type", js: "type", typ: r("SessionExpiredType") },
+    ], "any"),
     "PrimerSession": o([
         { json: "client_token", js: "client_token", typ: "" },
         { json: "expires_at", js: "expires_at", typ: u(undefined, u(Date, null)) },
@@ -517,6 +577,9 @@ const typeMap: any = {
     ],
     "SessionFailedType": [
         "session.failed",
+    ],
+    "SessionExpiredType": [
+        "session.expired",
     ],
     "PrimerSessionProvider": [
         "primer",
