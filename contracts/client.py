@@ -212,6 +212,9 @@ class SessionsClient:
                 self._forget(command_id, future)
 
     async def _publish(self, message: aio_pika.Message, routing_key: str) -> None:
+        # While the robust connection is being re-established (a node gone), wait for it (within the caller's
+        # timeout) instead of failing on a channel that cannot open yet.
+        await self._connection.connected.wait()
         exchange = await self._commands_exchange()
         try:
             await exchange.publish(message, routing_key, mandatory=True)

@@ -104,9 +104,13 @@ class RunningService:
         await exchange.publish(aio_pika.Message(payload, **properties), routing_key)
 
     async def send(self, routing_key: str, body: dict[str, Any], **properties: Any) -> Event:
-        """Publish a command and return the first event for its command_id."""
+        """Publish a command and return the first event for its command_id, once the service has also logged the
+        command's line (written after the ack, which follows the event's confirm and, for a session that
+        expires, its expiry pointer's: the tap may see the event a moment earlier)."""
         await self.publish(routing_key, body, **properties)
-        return (await self.harness.tap_for(self.topology).wait_for(body["command_id"]))[0]
+        event = (await self.harness.tap_for(self.topology).wait_for(body["command_id"]))[0]
+        await eventually(lambda: self.harness.logged(body["command_id"]), timeout=EVENT_TIMEOUT)
+        return event
 
     async def dead_letters(self, count: int, timeout: float = EVENT_TIMEOUT) -> list[AbstractIncomingMessage]:
         channel = await self.harness.channel()
@@ -156,6 +160,10 @@ class Harness:
 
     def log_text(self) -> str:
         return self._log.getvalue()
+
+    def logged(self, command_id: str) -> bool:
+        """The service has written the command's line (``"event": "command"``) for ``command_id``."""
+        return any(r.get("event") == "command" and r.get("command_id") == command_id for r in self.log_records())
 
     def log_records(self) -> list[dict[str, Any]]:
         return [msgspec.json.decode(line) for line in self.log_text().splitlines() if line.strip()]

@@ -132,7 +132,8 @@ async def _declare_as_admin(url: str, settings: Settings) -> None:
     """What `payment-sessions topology` does, as the vhost's administrator."""
     async with await aio_pika.connect(url) as connection:
         channel = await connection.channel()
-        await declare(channel, settings.topology, delivery_limit=settings.broker.delivery_limit, retry=settings.retry)
+        await declare(channel, settings.topology, delivery_limit=settings.broker.delivery_limit, retry=settings.retry,
+                      expiry=settings.expiry)  # fmt: skip
 
 
 async def _refused(connection: aio_pika.abc.AbstractConnection, action: Any) -> str:
@@ -212,8 +213,11 @@ async def test_verify_names_everything_missing_at_once(broker: Broker) -> None:
             async with running_service(settings):
                 pass
     message = str(failed.value)
-    expected = [queue.name for queue in plan(names, delivery_limit=1, retry=settings.retry).queues]
-    assert len(expected) == 2 + 2 * len(retry_delays(settings.retry))  # a create/update pair per distinct delay
+    expected = [
+        queue.name for queue in plan(names, delivery_limit=1, retry=settings.retry, expiry=settings.expiry).queues
+    ]
+    # a create/update pair per distinct delay, and an expiry tier queue each
+    assert len(expected) == 2 + 2 * len(retry_delays(settings.retry)) + len(settings.expiry.tiers)
     for queue in expected:
         assert f"queue {queue!r}" in message
     assert "exchange" not in message.split(":")[1]  # every exchange was found

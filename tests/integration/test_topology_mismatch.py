@@ -110,7 +110,8 @@ def _create(command_id: str) -> dict[str, Any]:
 async def _create_as_definitions_do(harness: Harness, settings: Settings) -> None:
     """What ``rabbitmqctl import_definitions`` of deploy/rabbitmq/definitions.json creates: the fixed arguments
     only (the tunable ones are policies, which need rabbitmqctl; the arguments are what matters here)."""
-    spec = plan(settings.topology, delivery_limit=settings.broker.delivery_limit, retry=settings.retry)
+    spec = plan(settings.topology, delivery_limit=settings.broker.delivery_limit, retry=settings.retry,
+                expiry=settings.expiry)  # fmt: skip
     channel = await harness.channel()
     exchanges = {
         exchange.name: await channel.declare_exchange(exchange.name, exchange.type, durable=True)
