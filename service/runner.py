@@ -33,12 +33,8 @@ async def run(settings: Settings) -> int:
         except ProbePortUnavailable as exc:
             log.error(str(exc))
             return Exit.HTTP_PORT
-        except Exception as exc:
-            failed = broker_failure(exc, settings.broker.where)
-            if failed is None:
-                raise
-            log.error(failed[1])
-            return failed[0]
+        except Exception as exc:  # noqa: BLE001 - _broker_failed raises again what is not a broker failure
+            return _broker_failed(exc, settings)
         if service is None:
             log.info("stopped", reason="signal during start-up")
             return Exit.OK
@@ -68,12 +64,8 @@ async def _start(stack: contextlib.AsyncExitStack, settings: Settings, stop: asy
 async def declare_topology(settings: Settings) -> int:
     try:
         connection = await connect(settings.broker, name="payment-sessions-topology")
-    except Exception as exc:
-        failed = broker_failure(exc, settings.broker.where)
-        if failed is None:
-            raise
-        log.error(failed[1])
-        return failed[0]
+    except Exception as exc:  # noqa: BLE001 - _broker_failed raises again what is not a broker failure
+        return _broker_failed(exc, settings)
     async with connection:
         channel = await connection.channel()
         try:
@@ -94,3 +86,12 @@ async def declare_topology(settings: Settings) -> int:
 def _names(settings: Settings) -> list[tuple[str, str]]:
     topology = settings.topology
     return [(name, getattr(topology, name)) for name in topology.__struct_fields__]
+
+
+def _broker_failed(exc: Exception, settings: Settings) -> int:
+    """The exit code of a broker failure, logged in one line; anything else is raised again."""
+    failed = broker_failure(exc, settings.broker.where)
+    if failed is None:
+        raise exc
+    log.error(failed[1])
+    return failed[0]

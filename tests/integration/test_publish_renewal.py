@@ -9,11 +9,11 @@ never acked), and once the refusing queue is gone the event is published on the 
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
 import pytest
+from aio_pika.abc import AbstractQueue
 
 from contracts.client import PublishRefused, SessionsClient
 from contracts.commands import CreatePrimerSession
@@ -27,25 +27,34 @@ def _accounts(harness: Harness) -> dict[str, Any]:
     return {"default": {"primer": {"base_url": harness.simulator_url, "api_key": PRIMER_KEY}}}
 
 
-async def test_a_nack_renews_the_channel_and_the_command_is_kept(harness: Harness) -> None:
-    service = await harness.start(_accounts(harness))
+async def _refusing_queue(harness: Harness, exchange_name: str) -> AbstractQueue:
+    """A queue bound to ``exchange_name`` for every session message that refuses them all: the broker nacks."""
     channel = await harness.channel()
-    events = await channel.get_exchange(service.topology.events_exchange)
+    exchange = await channel.get_exchange(exchange_name)
     refusing = await channel.declare_queue(
         f"test.refusing.{uuid.uuid4().hex[:12]}",
         auto_delete=True,
         arguments={"x-queue-type": "classic", "x-max-length": 0, "x-overflow": "reject-publish"},
     )
-    await refusing.bind(events, "session.#")
+    await refusing.bind(exchange, "session.#")
+    return refusing
+
+
+def _renewals(harness: Harness) -> int:
+    return harness.log_text().count("publish channel renewed after a nack")
+
+
+async def test_a_nack_renews_the_channel_and_the_command_is_kept(harness: Harness) -> None:
+    service = await harness.start(_accounts(harness))
+    refusing = await _refusing_queue(harness, service.topology.events_exchange)
     command_id = f"cmd-{uuid.uuid4()}"
     try:
         await service.publish("session.create", {"command_id": command_id, "provider": "primer", "amount": 1000,
                                                  "currency": "EUR"})  # fmt: skip
-        try:
-            await eventually(lambda: "publish channel renewed after a nack" in harness.log_text(), timeout=20)
+        try:  # nacked again on the new channel (the queue still refuses): renewed again, at most once a second
+            await eventually(lambda: _renewals(harness) >= 2, timeout=20)
         except AssertionError:
             raise AssertionError(harness.log_text()[-3000:]) from None
-        await asyncio.sleep(1.5)  # nacked again on the new channel (the queue still refuses): renewed once a second
     finally:
         await refusing.delete(if_unused=False, if_empty=False)
     # The tap's own queue took the nacked copies (a nack says not every queue did): the same event each time.
@@ -62,7 +71,7 @@ async def test_a_nack_renews_the_channel_and_the_command_is_kept(harness: Harnes
     except AssertionError:
         raise AssertionError(harness.log_text()[-2500:]) from None
     assert outcomes()[-1] == "duplicate" and set(outcomes()[:-1]) == {"requeued"}, outcomes()  # never acked before
-    assert harness.log_text().count("publish channel renewed after a nack") >= 2
+    assert _renewals(harness) >= 2
     second = f"cmd-{uuid.uuid4()}"
     body = {"command_id": second, "provider": "primer", "amount": 1000, "currency": "EUR"}
     assert isinstance(await service.send("session.create", body), SessionCreated)
@@ -70,14 +79,7 @@ async def test_a_nack_renews_the_channel_and_the_command_is_kept(harness: Harnes
 
 async def test_the_client_refuses_a_nacked_command_and_publishes_the_next(harness: Harness) -> None:
     service = await harness.start(_accounts(harness))
-    channel = await harness.channel()
-    commands = await channel.get_exchange(service.topology.commands_exchange)
-    refusing = await channel.declare_queue(
-        f"test.refusing.{uuid.uuid4().hex[:12]}",
-        auto_delete=True,
-        arguments={"x-queue-type": "classic", "x-max-length": 0, "x-overflow": "reject-publish"},
-    )
-    await refusing.bind(commands, "session.#")
+    refusing = await _refusing_queue(harness, service.topology.commands_exchange)
     async with SessionsClient.connect(harness.amqp_url, topology=service.topology) as client:
         command = CreatePrimerSession(command_id=f"cmd-{uuid.uuid4()}", amount=1000, currency="EUR")
         with pytest.raises(PublishRefused, match="nack"):

@@ -4,8 +4,6 @@ topology's names, the publisher's headers, and accepted by the official AsyncAPI
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from contracts.schema import SCHEMA_DIR, VERSION, messages
 from service.messaging import disposition
 from service.messaging.publisher import EventPublisher
 from service.settings import Broker
+from tests.node_tools import node_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECK_DIR = ROOT / "contracts" / "asyncapi-check"
@@ -224,12 +223,7 @@ def test_dead_letter_headers_are_what_the_service_sets(doc: dict[str, Any]) -> N
 
 def test_official_parser_accepts_the_document() -> None:
     """`make asyncapi-check` (run by `make lint`) installs the parser; CI must never skip this test."""
-    node = shutil.which("node")
-    if node is None or not (CHECK_DIR / "node_modules" / "@asyncapi" / "parser").is_dir():
-        reason = "node or contracts/asyncapi-check/node_modules missing: run `make asyncapi-check`"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    node = node_tool("node", CHECK_DIR, ("@asyncapi/parser",), "asyncapi-check")
     result = subprocess.run(
         [node, str(CHECK_DIR / "validate.mjs"), str(DOCUMENT_PATH)],
         capture_output=True,

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +22,7 @@ from contracts.codec import decode_command, decode_event
 from contracts.events import OtherSession, SessionCreated, SessionUpdated
 from contracts.names import CommandType, EventType
 from contracts.schema import SCHEMA_DIR, expected_files
+from tests.node_tools import node_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "contracts"
@@ -248,14 +247,7 @@ def test_case_ids_are_unique() -> None:
 
 def _node() -> str:
     """node, with contracts/schema-check installed (`make schema-check`, run by `make lint`); CI never skips."""
-    node = shutil.which("node")
-    installed = all((CHECK_DIR / "node_modules" / package).is_dir() for package in ("ajv", "ajv-formats"))
-    if node is None or not installed:
-        reason = "node or contracts/schema-check/node_modules missing: run `make schema-check`"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return node
+    return node_tool("node", CHECK_DIR, ("ajv", "ajv-formats"), "schema-check")
 
 
 @pytest.fixture(scope="module")

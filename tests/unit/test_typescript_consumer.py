@@ -6,13 +6,13 @@ session provider, an unknown error code)."""
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.node_tools import node_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 TS = ROOT / "contracts" / "typescript"
@@ -21,14 +21,7 @@ TS = ROOT / "contracts" / "typescript"
 @pytest.fixture(scope="module")
 def npm() -> str:
     """npm, with contracts/typescript installed (`make typescript-check`, run by `make lint`); CI never skips."""
-    npm = shutil.which("npm")
-    installed = all((TS / "node_modules" / package).is_dir() for package in ("quicktype", "typescript"))
-    if npm is None or not installed:
-        reason = "npm or contracts/typescript/node_modules missing: run `make typescript-check`"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return npm
+    return node_tool("npm", TS, ("quicktype", "typescript"), "typescript-check")
 
 
 def _run(command: list[str]) -> str:
