@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
+import structlog
 from msgspec import Struct
 
 from contracts.events import Event, SessionCreated, SessionExpired, SessionUpdated
@@ -112,6 +113,7 @@ class ExpiryWatch:
             pointer = msgspec.json.decode(delivery.body, type=Pointer)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             return Reject(reason=f"unreadable expiry pointer: {str(exc)[:200]}")
+        structlog.contextvars.bind_contextvars(session_key=pointer.key)  # its log line names the session
         remaining = (pointer.expires_at - self._clock.now()).total_seconds()
         if tier_for(remaining, self._tiers) is not None:
             return self._hop(pointer, remaining)

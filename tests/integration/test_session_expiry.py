@@ -104,3 +104,5 @@ async def test_the_latest_update_speaks_for_the_session(harness: Harness) -> Non
         # the create's own pointer comes back due too, and finds itself superseded: no expiry of its own
         await eventually(lambda: "expiry_superseded" in _outcomes(harness), timeout=10)
     assert [type(event) for event in tap.events[create_id]] == [SessionCreated]
+    pointers = [r for r in harness.log_records() if str(r.get("outcome", "")).startswith("expiry_")]
+    assert pointers and all(r.get("session_key") for r in pointers)  # a pointer's line names its session
