@@ -3,7 +3,8 @@
 When the service answers a command with ``session.created`` / ``session.updated`` whose session has an
 ``expires_at``, it notes the session in the idempotency store (its expiry and the envelope of that event; an
 update that says nothing of the expiry, as Primer's, keeps the known one) and, once the event is confirmed,
-publishes a small pointer ``{key, expires_at, noted_at}`` into a TTL queue (``[expiry] tiers``: 1, 10, 100,
+publishes a small pointer ``{key, expires_at, noted_at}`` (batched with other commands' pointers:
+service.messaging.pointers) into a TTL queue (``[expiry] tiers``: 1, 10, 100,
 1,000, 10,000 s). The broker dead-letters it back into the commands queue under ``session.expiry`` when its tier
 runs out; the service sends it on to the largest tier that still fits in the time left (about 35 hops for a day)
 until the session's time has come. Then it publishes ``session.expired`` if the store's note is still the one the
@@ -20,7 +21,9 @@ from the session and its expiry, so a pointer that arrives twice yields the same
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -32,21 +35,14 @@ from contracts.events import Event, SessionCreated, SessionExpired, SessionUpdat
 from contracts.names import EventType
 from service.handlers import event_id_for
 from service.messaging.delivery import Delivery
-from service.messaging.outcomes import Answer, Drop, Later, Reject
+from service.messaging.outcomes import Answer, Drop, Hop, Later, Reject
+from service.messaging.pointers import Pointer, decode
 from service.messaging.topology import expiry_queue
 from service.ports import Clock, IdempotencyStore
 from service.settings import Settings
 from service.tenancy import account_scope
 
 _ENVELOPE = ("command_id", "correlation_id", "provider", "account", "order_id", "amount", "currency")
-
-
-class Pointer(Struct, frozen=True, forbid_unknown_fields=True):
-    """The body of an expiry pointer."""
-
-    key: str  # the session's key in the store
-    expires_at: datetime
-    noted_at: int  # ms: ``occurred_at`` of the event that set this expiry
 
 
 class Note(Struct, frozen=True):
@@ -105,34 +101,70 @@ class ExpiryWatch:
         keep = max(remaining, 0.0) + self._settings.idempotency.retention
         await self._store.note_session(key, msgspec.json.encode(note).decode(), noted_at, keep)
         pointer = Pointer(key=key, expires_at=expires_at, noted_at=noted_at)
-        return msgspec.structs.replace(answer, follow_up=self._hop(pointer, remaining))
+        return msgspec.structs.replace(answer, follow_up=self._hop(pointer))
 
-    async def process(self, delivery: Delivery) -> Answer | Later | Drop | Reject:
-        """A pointer back from its tier: the next hop, the event, or nothing (a later update superseded it)."""
+    async def process(self, delivery: Delivery) -> Later | Drop | Reject:
+        """Pointers back from their tier: for each, the next hop, the event, or nothing (a later update
+        superseded it). Hops to the same tier go together; a lone pointer keeps its own label."""
         try:
-            pointer = msgspec.json.decode(delivery.body, type=Pointer)
+            pointers = decode(delivery.body)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             return Reject(reason=f"unreadable expiry pointer: {str(exc)[:200]}")
-        structlog.contextvars.bind_contextvars(session_key=pointer.key)  # its log line names the session
-        remaining = (pointer.expires_at - self._clock.now()).total_seconds()
-        if tier_for(remaining, self._tiers) is not None:
-            return self._hop(pointer, remaining)
-        raw = await self._store.session_note(pointer.key)
+        if len(pointers) == 1:
+            structlog.contextvars.bind_contextvars(session_key=pointers[0].key)  # its log line names the session
+        else:
+            structlog.contextvars.bind_contextvars(pointers=len(pointers))
+        due = [pointer for pointer in pointers if self._tier(pointer) is None]
+        notes = await asyncio.gather(*(self._store.session_note(pointer.key) for pointer in due))
+        expired = dict(zip(due, notes, strict=True))
+        hops: dict[str, list[Pointer]] = {}
+        events: list[Event] = []
+        labels: list[str] = []
+        for pointer in pointers:
+            if pointer not in expired:
+                queue, label = self._hop_to(pointer)
+                hops.setdefault(queue, []).append(pointer)
+            elif (outcome := self._expired(pointer, expired[pointer])) is None:
+                label = "expiry_superseded"
+            elif isinstance(outcome, str):
+                label = outcome
+            else:
+                events.append(outcome)
+                label = EventType.EXPIRED.value
+            labels.append(label)
+        if len(labels) == 1:
+            label = labels[0]
+        else:  # the batch's line says what became of its pointers
+            label = "expiry_batch"
+            structlog.contextvars.bind_contextvars(fates=dict(Counter(labels)))
+        if not hops and not events:
+            return Drop(label=label)
+        return Later(label=label, hops=tuple(Hop(queue, tuple(group)) for queue, group in hops.items()),
+                     events=tuple(events))  # fmt: skip
+
+    def _expired(self, pointer: Pointer, raw: str | None) -> SessionExpired | str | None:
+        """The event for a pointer whose time has come; a label when there is none to publish."""
         if raw is None:
-            return Drop(label="expiry_forgotten")
+            return "expiry_forgotten"
         note = msgspec.json.decode(raw, type=Note)
         if note.noted_at != pointer.noted_at or note.expires_at != pointer.expires_at:
-            return Drop(label="expiry_superseded")
-        event = SessionExpired(
+            return None
+        return SessionExpired(
             event_id=event_id_for(pointer.key, EventType.EXPIRED, pointer.expires_at.isoformat()),
             occurred_at=self._clock.now(),
             session_id=note.session_id,
             expires_at=pointer.expires_at,
             **note.envelope,
         )
-        return Answer(event=event, label=EventType.EXPIRED.value)
 
-    def _hop(self, pointer: Pointer, remaining: float) -> Later:
-        tier = tier_for(remaining, self._tiers) or self._tiers[0]
-        queue = expiry_queue(self._settings.topology, tier)
-        return Later(queue=queue, body=msgspec.json.encode(pointer), label=f"expiry_in_{tier:g}s")
+    def _tier(self, pointer: Pointer) -> float | None:
+        """The tier for ``pointer``'s next hop; None when its time has come."""
+        return tier_for((pointer.expires_at - self._clock.now()).total_seconds(), self._tiers)
+
+    def _hop_to(self, pointer: Pointer) -> tuple[str, str]:
+        tier = self._tier(pointer) or self._tiers[0]
+        return expiry_queue(self._settings.topology, tier), f"expiry_in_{tier:g}s"
+
+    def _hop(self, pointer: Pointer) -> Hop:
+        queue, _ = self._hop_to(pointer)
+        return Hop(queue, (pointer,))

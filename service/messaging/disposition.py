@@ -5,11 +5,12 @@
 | Answer   | publish the event (+ reply queue, best effort), confirmed; ack     | event type, duplicate, ... |
 | Retry    | publish to the retry queue of its delay, confirmed; ack            | retry_in_Ns, deferred, ... |
 | Reject   | publish the original message to the dead-letter exchange; ack      | dead_letter                |
-| Later    | publish an expiry pointer to its tier queue, confirmed; ack         | expiry_in_Ns               |
+| Later    | publish due session.expired events, pointers to their next tier; ack | expiry_in_Ns, ...         |
 | Drop     | ack                                                                | expiry_superseded, ...     |
 
-An Answer's ``follow_up`` (its session's expiry pointer, service.expiry) is published after the event and before
-the ack: a confirmed event without its pointer is requeued like any unconfirmed write.
+An Answer's ``follow_up`` (its session's expiry pointer, service.expiry) is sent after the event and before the
+ack: a confirmed event without its pointer is requeued like any unconfirmed write. Pointers go through one
+``PointerBatcher`` (group commit: the pointers of many commands in one confirmed publish).
 | any of them not confirmed | nack with requeue after ``broker.republish_delay`` | requeued                 |
 | the channel died before the ack | nothing: the broker redelivers          | unsettled                  |
 
@@ -28,6 +29,7 @@ import structlog
 from contracts.codec import CONTENT_TYPE
 from service.messaging.delivery import DEFERRALS_HEADER, Delivery
 from service.messaging.outcomes import Answer, Drop, Later, Outcome, Reject, Retry
+from service.messaging.pointers import PointerBatcher
 from service.messaging.publisher import PublishFailed, encodable_headers
 from service.messaging.topology import retry_queue
 from service.ports import Publisher
@@ -110,6 +112,7 @@ class Disposition:
     def __init__(self, publisher: Publisher, settings: Settings) -> None:
         self._publisher = publisher
         self._settings = settings
+        self._pointers = PointerBatcher(publisher)
 
     async def settle(self, delivery: Delivery, outcome: Outcome, settlement: Settlement) -> str:
         """Carry out ``outcome``; returns the label it is logged and counted under."""
@@ -140,10 +143,14 @@ class Disposition:
                 event, correlation_id=correlation_id, reply_to=outcome.reply_to, trace=traced
             )
             if outcome.follow_up is not None:
-                await self._schedule(outcome.follow_up)
+                await self._pointers.send(outcome.follow_up.queue, outcome.follow_up.pointers)
         elif action is Action.SCHEDULE:
             assert isinstance(outcome, Later)
-            await self._schedule(outcome)
+            await asyncio.gather(
+                *(self._publisher.publish_event(event, correlation_id=event.correlation_id or event.command_id,
+                                                reply_to=None, trace=traced) for event in outcome.events),
+                *(self._pointers.send(hop.queue, hop.pointers) for hop in outcome.hops),
+            )  # fmt: skip
         elif action is Action.ACK:
             assert isinstance(outcome, Drop)
         elif action is Action.RETRY_QUEUE:
@@ -164,9 +171,6 @@ class Disposition:
                 content_type=delivery.content_type,
                 **_properties(delivery),
             )
-
-    async def _schedule(self, later: Later) -> None:
-        await self._publisher.schedule(later.queue, later.body, {}, content_type=CONTENT_TYPE)
 
     async def _requeue(self, settlement: Settlement) -> str:
         """Action.DELAYED_REQUEUE: the broker keeps the command; it comes back after ``republish_delay``."""

@@ -12,14 +12,23 @@ from msgspec import Struct
 
 from contracts.events import Event, SessionFailed
 from contracts.names import CommandType
+from service.messaging.pointers import Pointer
+
+
+class Hop(Struct, frozen=True):
+    """Expiry pointers for the TTL queue ``queue``: their next hop (service.expiry)."""
+
+    queue: str
+    pointers: tuple[Pointer, ...]
 
 
 class Later(Struct, frozen=True, kw_only=True):
-    """Publish ``body`` to the TTL queue ``queue`` (an expiry pointer's next hop, service.expiry), then ack."""
+    """Expiry pointers back from their tier (service.expiry): publish the ``session.expired`` events that are due
+    and send the other pointers on to their next tier, all confirmed, then ack."""
 
-    queue: str
-    body: bytes
-    label: str  # expiry_in_<tier>s
+    label: str  # expiry_in_<tier>s, session.expired, expiry_batch or parked
+    hops: tuple[Hop, ...] = ()
+    events: tuple[Event, ...] = ()
     error_code: None = None
     provider_reference: None = None
 
@@ -34,12 +43,12 @@ class Drop(Struct, frozen=True, kw_only=True):
 
 class Answer(Struct, frozen=True, kw_only=True):
     """Publish ``event`` (stored first where it must be), then ack. ``reply_to`` is an allowed queue or None.
-    ``follow_up``: also publish this (the session's expiry pointer) once the event is confirmed, before the ack."""
+    ``follow_up``: also send this (the session's expiry pointer) once the event is confirmed, before the ack."""
 
     event: Event
     label: str  # the event type, or duplicate / conflict / forbidden
     reply_to: str | None = None
-    follow_up: Later | None = None
+    follow_up: Hop | None = None
 
     @property
     def error_code(self) -> str | None:

@@ -27,6 +27,7 @@ from service.expiry import ExpiryWatch
 from service.handlers import Completed, Operation, RetryLater, SessionHandlers, envelope_of, operation_of
 from service.handlers import Outcome as HandlerOutcome
 from service.idempotency.records import Busy, Claimed, Done, StoreUnavailable, fingerprint
+from service.messaging import pointers
 from service.messaging.delivery import (
     ATTEMPTS_HEADER,
     DEFERRALS_HEADER,
@@ -36,7 +37,7 @@ from service.messaging.delivery import (
     str_header,
 )
 from service.messaging.intake import Accepted, Invalid, Poison, take
-from service.messaging.outcomes import Answer, Later, Outcome, Processed, Reject, Retry
+from service.messaging.outcomes import Answer, Hop, Later, Outcome, Processed, Reject, Retry
 from service.messaging.topology import EXPIRY_ROUTING_KEY, expiry_queue
 from service.ports import IdempotencyStore
 from service.settings import Settings
@@ -103,8 +104,8 @@ class Pipeline:
             return Processed(outcome=await expiry.process(delivery), command_type=kind)
         except StoreUnavailable as exc:  # look again in a moment, like a parked command
             log.warning("idempotency store unavailable", error=str(exc))
-            later = Later(queue=expiry_queue(self._settings.topology, self._settings.expiry.tiers[0]),
-                          body=delivery.body, label="parked")  # fmt: skip
+            queue = expiry_queue(self._settings.topology, self._settings.expiry.tiers[0])
+            later = Later(label="parked", hops=(Hop(queue, pointers.decode(delivery.body)),))  # read before the store
             return Processed(outcome=later, command_type=kind, store_unavailable=True)
         except Exception as exc:
             log.exception("expiry pointer failed", error=type(exc).__name__)

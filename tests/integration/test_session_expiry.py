@@ -53,6 +53,12 @@ def _outcomes(harness: Harness) -> list[str]:
     return [record["outcome"] for record in harness.log_records() if record.get("event") == "command"]
 
 
+def _fates(harness: Harness) -> list[str]:
+    """What became of each pointer: a lone pointer's line says it as its outcome, a batch's line in ``fates``."""
+    records = [r for r in harness.log_records() if r.get("event") == "command"]
+    return [fate for r in records for fate in (r.get("fates") or {r["outcome"]: 1})]
+
+
 async def test_a_session_expires_through_the_tier_queues_across_a_restart(harness: Harness) -> None:
     """With the Redis store, as several replicas run: the memory store forgets its notes with the process, as it
     forgets outcomes (the pointer then finds nothing and is dropped)."""
@@ -102,7 +108,26 @@ async def test_the_latest_update_speaks_for_the_session(harness: Harness) -> Non
         assert updated.session.expires_at is None
         assert (expired.command_id, expired.amount, expired.expires_at) == (update_id, 1500, created.session.expires_at)
         # the create's own pointer comes back due too, and finds itself superseded: no expiry of its own
-        await eventually(lambda: "expiry_superseded" in _outcomes(harness), timeout=10)
+        await eventually(lambda: "expiry_superseded" in _fates(harness), timeout=10)
     assert [type(event) for event in tap.events[create_id]] == [SessionCreated]
     pointers = [r for r in harness.log_records() if str(r.get("outcome", "")).startswith("expiry_")]
-    assert pointers and all(r.get("session_key") for r in pointers)  # a pointer's line names its session
+    assert pointers and all(r.get("session_key") or r.get("pointers") for r in pointers)  # its session, or a count
+
+
+async def test_many_sessions_expire_each_once_with_their_pointers_batched(harness: Harness) -> None:
+    """80 creates at once: their pointers share publishes (group commit, service/messaging/pointers.py) and come
+    back as batches, and every session still gets exactly one session.expired, its own."""
+    await harness.start_simulator(_accounts(harness))
+    settings = harness.settings(_accounts(harness), expiry=TIERS)
+    tap = await harness.tap(settings.topology)
+    ids = [f"cmd-{uuid.uuid4()}" for _ in range(80)]
+    async with running_service(settings, clock=AheadClock(remaining=3.0)):
+        await asyncio.gather(*(_publish(harness, settings, "session.create", _create(i)) for i in ids))
+        answers = await asyncio.gather(*(tap.wait_for(i, count=2, timeout=30) for i in ids))
+        await asyncio.sleep(1.0)  # anything more would come now
+    for command_id, (created, expired) in zip(ids, answers, strict=True):
+        assert isinstance(created, SessionCreated) and isinstance(expired, SessionExpired)
+        assert (expired.command_id, expired.session_id) == (command_id, created.session.id)
+        assert [type(event) for event in tap.events[command_id]] == [SessionCreated, SessionExpired]
+    batches = [r["pointers"] for r in harness.log_records() if r.get("outcome") == "expiry_batch"]
+    assert batches and max(batches) > 1, "no pointer message carried more than one session"

@@ -15,11 +15,13 @@ from hypothesis import strategies as st
 from contracts.codec import decode_event
 from contracts.commands import CreatePrimerSession, UpdatePrimerSession
 from contracts.events import PrimerSession, SessionExpired
-from service.expiry import ExpiryWatch, Pointer, tier_for
+from service.expiry import ExpiryWatch, tier_for
 from service.handlers import SessionHandlers
+from service.messaging import pointers as pointer_wire
 from service.messaging.delivery import Delivery
 from service.messaging.disposition import Disposition
 from service.messaging.pipeline import Pipeline
+from service.messaging.pointers import Pointer
 from service.messaging.topology import EXPIRY_ROUTING_KEY
 from service.tenancy import Tenancy
 from tests.unit.fakes import NOW, FakePublisher, FakeSettlement, OutageStore, unit_settings
@@ -66,8 +68,8 @@ class World:
         return await self.disposition.settle(delivery, processed.outcome, FakeSettlement())
 
     def pointers(self) -> list[tuple[str, Pointer]]:
-        return [(w.target, msgspec.json.decode(w.body, type=Pointer)) for w in self.publisher.writes
-                if w.kind == "schedule" and ".expiry." in w.target]  # fmt: skip
+        return [(w.target, pointer) for w in self.publisher.writes if w.kind == "schedule" and ".expiry." in w.target
+                for pointer in pointer_wire.decode(w.body)]  # fmt: skip
 
     async def hop(self) -> str:
         """The newest pointer comes back from its tier (its TTL has run out) and is delivered."""
