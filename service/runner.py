@@ -38,7 +38,7 @@ async def run(settings: Settings) -> int:
         if service is None:
             log.info("stopped", reason="signal during start-up")
             return Exit.OK
-        log.info("ready", http_port=service.http_port)
+        log.info("ready", http_port=service.http_port, event_loop=type(loop).__module__.split(".")[0])
         await stop.wait()
         log.info("stopping", reason="signal")
         drained = await service.drain()

@@ -154,6 +154,7 @@ async def test_livez_answers_while_the_broker_is_retried_and_readyz_once_consumi
             await _until_status(port, "/readyz", 200)
             ready = await service.record("ready")
             assert ready["http_port"] == port
+            assert ready["event_loop"] == ("asyncio" if sys.platform == "win32" else "uvloop")  # a dependency there
             service.process.send_signal(signal.SIGTERM)
             assert await service.wait(GRACE + 5) == Exit.OK
     finally:
