@@ -1,6 +1,11 @@
 """Consumes commands: each delivery goes through the pipeline, then is settled exactly once, counted and
 logged in one line.
 
+Deliveries are taken on the AMQP channel under aio-pika's robust one (aiormq's ``basic_consume``), as they come
+off the wire: no aio-pika message object and one task fewer per delivery (bench: CPU per command). aio-pika still
+reopens the channel after a lost connection and declares the queue again; ``reopen_callbacks`` then consumes
+again under the same consumer tag.
+
 While the idempotency store is unreachable, consuming pauses: the deliveries in hand are parked (retry
 queue, not counted against the delivery limit), new ones stay in the queue, readiness says not ready, and the
 store is probed until it answers; then consuming resumes.
@@ -13,7 +18,8 @@ import contextlib
 import time
 
 import structlog
-from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
+from aio_pika.abc import AbstractQueue, AbstractRobustChannel
+from aiormq.abc import DeliveredMessage
 
 from service.idempotency.records import StoreUnavailable
 from service.messaging.delivery import ATTEMPTS_HEADER, Delivery, delivery_of, int_header
@@ -31,7 +37,7 @@ class _Settlement:
     """A delivery's ack or requeue at the broker, written on the channel it came on without waiting for the socket
     to drain: nothing waits on an ack, and a lost one only means a redelivery, which the store answers."""
 
-    def __init__(self, message: AbstractIncomingMessage) -> None:
+    def __init__(self, message: DeliveredMessage) -> None:
         self._message = message
 
     async def ack(self) -> None:
@@ -64,7 +70,8 @@ class CommandConsumer:
         self._metrics = metrics
         self._probe_interval = probe_interval
         self._spans = spans or IdsOnly()
-        self._consumer_tag: str | None = None
+        self._consumer_tag: str | None = None  # while consuming
+        self._tag: str | None = None  # the broker's tag for us, kept across reconnects
         self._stopping = False
         self._paused: asyncio.Task[None] | None = None
         self._active = 0
@@ -81,7 +88,20 @@ class CommandConsumer:
         return self._paused is None
 
     async def start(self) -> None:
-        self._consumer_tag = await self._queue.consume(self._on_message)
+        channel = self._queue.channel
+        if isinstance(channel, AbstractRobustChannel):
+            channel.reopen_callbacks.add(self._reopened)
+        await self._consume()
+
+    async def _consume(self) -> None:
+        channel = await self._queue.channel.get_underlay_channel()
+        ok = await channel.basic_consume(self._queue.name, self._on_message, consumer_tag=self._tag)
+        self._tag = self._consumer_tag = ok.consumer_tag
+
+    async def _reopened(self, *_: object) -> None:
+        """The robust channel is open again (a new connection): consume again, unless paused or stopping."""
+        if self._consumer_tag is not None and not self._stopping:
+            await self._consume()
 
     async def stop(self, grace: float) -> bool:
         """Stop taking deliveries at once, then wait up to ``grace`` seconds for in-flight ones."""
@@ -100,11 +120,12 @@ class CommandConsumer:
         if self._consumer_tag is not None:
             tag, self._consumer_tag = self._consumer_tag, None
             try:
-                await self._queue.cancel(tag)
+                channel = await self._queue.channel.get_underlay_channel()
+                await channel.basic_cancel(tag)
             except Exception as exc:  # noqa: BLE001 - a dead channel has no consumer to cancel
                 log.warning("consumer cancel failed", error=type(exc).__name__)
 
-    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+    async def _on_message(self, message: DeliveredMessage) -> None:
         """aiormq cancels delivery callbacks (and what they await) when the connection drops. The work runs in a
         task of ours that nothing of theirs awaits, so a provider answer that already came is stored and its lease
         released properly; the redelivered command then finds the outcome instead of calling the provider again."""
@@ -112,7 +133,7 @@ class CommandConsumer:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _handle(self, message: AbstractIncomingMessage) -> None:
+    async def _handle(self, message: DeliveredMessage) -> None:
         started = time.perf_counter()
         self._active += 1
         self._idle.clear()
@@ -148,7 +169,7 @@ class CommandConsumer:
             try:
                 await self._store.ping()
                 if not self._stopping:
-                    self._consumer_tag = await self._queue.consume(self._on_message)
+                    await self._consume()
             except (StoreUnavailable, ConnectionError, OSError, RuntimeError) as exc:
                 log.debug("still waiting for the idempotency store", error=type(exc).__name__)
                 continue
@@ -175,7 +196,7 @@ class CommandConsumer:
         )
 
 
-def _delivery(message: AbstractIncomingMessage) -> Delivery:
+def _delivery(message: DeliveredMessage) -> Delivery:
     """``delivery_of``, and if even that fails, the body alone: it is still settled (dead-lettered)."""
     try:
         return delivery_of(message)

@@ -1,8 +1,8 @@
 """A delivery as a plain value: what the pipeline reads, with no broker object attached.
 
-``delivery_of`` copies what the pipeline needs out of an aio-pika message and cannot fail on anything a
-publisher can put there (odd property types, header tables of any shape), so that every delivery reaches
-the one place that settles it.
+``delivery_of`` copies what the pipeline needs out of a delivered AMQP message (aiormq's, as the frames
+brought it) and cannot fail on anything a publisher can put there (odd property types, header tables of any
+shape), so that every delivery reaches the one place that settles it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aio_pika.abc import AbstractIncomingMessage
+from aiormq.abc import DeliveredMessage
 from msgspec import Struct
 
 # Headers of ours that a command carries through retry queues.
@@ -41,18 +41,19 @@ def _text(value: object) -> str | None:
     return value if len(encoded) <= 255 else encoded[:255].decode("utf-8", errors="ignore")
 
 
-def delivery_of(message: AbstractIncomingMessage) -> Delivery:
-    headers = message.headers
+def delivery_of(message: DeliveredMessage) -> Delivery:
+    properties = message.header.properties
+    headers = properties.headers
     return Delivery(
         body=bytes(message.body) if isinstance(message.body, bytes | bytearray | memoryview) else b"",
         routing_key=_text(message.routing_key) or "",
         exchange=_text(message.exchange) or "",
         headers={str(key): value for key, value in headers.items()} if isinstance(headers, Mapping) else {},
-        content_type=_text(message.content_type),
-        message_id=_text(message.message_id),
-        correlation_id=_text(message.correlation_id),
-        reply_to=_text(message.reply_to),
-        user_id=_text(message.user_id),
+        content_type=_text(properties.content_type),
+        message_id=_text(properties.message_id),
+        correlation_id=_text(properties.correlation_id),
+        reply_to=_text(properties.reply_to),
+        user_id=_text(properties.user_id),
         redelivered=message.redelivered is True,
     )
 
