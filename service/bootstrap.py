@@ -114,6 +114,18 @@ async def probe_server(settings: Settings, metrics: Metrics, ready: Callable[[],
         await runner.cleanup()
 
 
+def provider_session(settings: Settings) -> aiohttp.ClientSession:
+    """The one HTTP session for every provider call. Every delivery in flight may be in one provider call: that
+    many connections per host are kept alive. No session timeout: ProviderHttp bounds each call by the account's
+    timeout, and one timer is enough. No cookies: one session serves every account, and a cookie one account's
+    call received must never ride along on another's."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0, limit_per_host=settings.broker.prefetch),
+        timeout=aiohttp.ClientTimeout(),
+        cookie_jar=aiohttp.DummyCookieJar(),
+    )
+
+
 @contextlib.asynccontextmanager
 async def running_service(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Service]:
     """Connect, declare the topology, start consuming; on exit drain and close in reverse order."""
@@ -125,14 +137,7 @@ async def running_service(settings: Settings, *, clock: Clock | None = None) -> 
         http_port = await stack.enter_async_context(
             probe_server(settings, metrics, lambda: service is not None and service.ready())
         )
-        session = await stack.enter_async_context(
-            # every delivery in flight may be in one provider call: keep that many connections per host alive.
-            # No session timeout: ProviderHttp bounds each call by the account's timeout, and one timer is enough
-            aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=0, limit_per_host=settings.broker.prefetch),
-                timeout=aiohttp.ClientTimeout(),
-            )
-        )
+        session = await stack.enter_async_context(provider_session(settings))
         spans = build_spans(settings)
         stack.callback(spans.close)
         providers = build_providers(settings.accounts, ProviderHttp(session, metrics, spans=spans), clock)

@@ -15,9 +15,11 @@ import pytest
 from aiohttp import web
 
 from contracts.names import ErrorCode
+from service.bootstrap import provider_session
 from service.metrics import Metrics
 from service.providers.base import ProviderError
 from service.providers.http import MAX_REPLY_BYTES, ProviderHttp
+from tests.unit.fakes import unit_settings
 
 REPLY_BYTES = 250 * 1024  # the Primer reply that was read as 108 KB
 SMALL_CAP = 64 * 1024
@@ -67,9 +69,17 @@ async def echo(request: web.Request) -> web.Response:
     return web.json_response({"error": {"description": quoted}}, status=int(request.query["status"]))
 
 
+async def sets_cookie(request: web.Request) -> web.Response:
+    """Sets a cookie, as a provider's load balancer may, and says which cookie the request carried."""
+    response = web.json_response({"cookie": request.headers.get("Cookie")})
+    response.set_cookie("sticky", "shop-a-node-3", path="/")
+    return response
+
+
 @pytest.fixture
 async def server() -> AsyncIterator[str]:
     app = web.Application()
+    app.router.add_get("/cookie", sets_cookie)
     app.router.add_get("/chunked", chunked)
     app.router.add_get("/sized", sized)
     app.router.add_get("/declared-huge", declared_huge)
@@ -84,8 +94,17 @@ async def server() -> AsyncIterator[str]:
 
 @pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client:
+    async with provider_session(unit_settings()) as client:  # the service's own
         yield client
+
+
+async def test_no_cookie_a_provider_set_rides_along_on_the_next_call(
+    server: str, session: aiohttp.ClientSession
+) -> None:
+    """One session serves every account: a cookie set on one account's call must not reach another's."""
+    http = ProviderHttp(session, Metrics())
+    assert msgspec.json.decode(await get(http, f"{server}/cookie")) == {"cookie": None}
+    assert msgspec.json.decode(await get(http, f"{server}/cookie")) == {"cookie": None}
 
 
 async def get(http: ProviderHttp, url: str) -> bytes:
