@@ -32,8 +32,9 @@ class BrokerAddressError(ValueError):
 def node_urls(address: str) -> tuple[URL, ...]:
     """The nodes ``address`` names, in the order written."""
     text = address.strip()
-    if len(re.findall(r"://", text)) > 1:
-        urls = tuple(url for part in _WHOLE_URLS.split(text) if part.strip(" ,") for url in node_urls(part.strip(" ,")))
+    parts = [part.strip(" ,") for part in _WHOLE_URLS.split(text) if part.strip(" ,")]
+    if len(parts) > 1:  # whole URLs; a "://" that starts no URL (in a password, say) stays in its part
+        urls = tuple(url for part in parts for url in node_urls(part))
         if len({url.scheme for url in urls}) > 1:
             raise BrokerAddressError("broker address: mixes amqp:// and amqps:// nodes")
         return urls

@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from yarl import URL
 
@@ -103,6 +103,7 @@ def test_a_host_list_is_read_back_node_by_node(
     assert password not in masked(urls)
 
 
+@example(tail="://")  # found by hypothesis: endless recursion on a second "://" that starts no URL
 @given(st.text(max_size=60))
 def test_any_text_is_nodes_or_one_clear_error_without_the_password(tail: str) -> None:
     address = "amqp://svc:Sekr3tPw" + tail
