@@ -1,5 +1,9 @@
 """Redis store shared by replicas: each operation is one Lua script, atomic on the server.
 
+Calls made while a pipeline is on its way wait for the next one, which carries them all (``_Pipeliner``: one
+round trip and one pooled connection for tens of commands in flight, as ioredis' auto-pipelining does); each
+call still gets its own reply or error.
+
 Either one Redis (``from_url``) or the master that Redis Sentinel names (``through_sentinels``), asked for before
 every new connection and once a second. After a failover the connections to the old master fail (refused, reset,
 or ``READONLY`` from a demoted master): every Redis error is ``StoreUnavailable``, the consumer pauses and probes
@@ -17,7 +21,7 @@ from typing import Any, ParamSpec, TypeVar
 import redis.asyncio as redis
 from redis.asyncio.connection import AbstractConnection, Connection, parse_url
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from service.idempotency.records import (
     Busy,
@@ -98,6 +102,65 @@ return 1
 """
 
 
+class _Script:
+    """A Lua script run by its SHA1 (EVALSHA); loaded again when Redis does not know it (a restart, a failover)."""
+
+    def __init__(self, client: redis.Redis, source: str) -> None:
+        self.source = source
+        self.sha = client.register_script(source).sha
+
+
+class _Pipeliner:
+    """Group commit for store calls: while one pipeline waits for its replies, the calls that arrive wait for the
+    next, which carries them all. A call alone goes at once (a pipeline of one)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._client = client
+        self._waiting: list[tuple[tuple[Any, ...], _Script | None, asyncio.Future[Any]]] = []
+        self._sending: asyncio.Task[None] | None = None
+
+    async def call(self, *command: Any, script: _Script | None = None) -> Any:
+        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting.append((command, script, done))
+        if self._sending is None:
+            self._sending = asyncio.create_task(self._send_all())
+        return await done
+
+    async def _send_all(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    replies = await self._send(batch)
+                except Exception as exc:  # noqa: BLE001 - the connection failed: every call in the batch learns it
+                    for _, _, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                    continue
+                for (_, _, done), reply in zip(batch, replies, strict=True):
+                    if not done.done():
+                        done.set_exception(reply) if isinstance(reply, Exception) else done.set_result(reply)
+        finally:
+            self._sending = None
+
+    async def _send(self, batch: list[tuple[tuple[Any, ...], _Script | None, asyncio.Future[Any]]]) -> list[Any]:
+        replies = await self._pipeline([command for command, _, _ in batch])
+        unknown = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        if unknown:  # Redis lost its scripts: load them, then run those calls again
+            for script in {id(s): s for _, s, _ in batch if s is not None}.values():
+                await self._client.script_load(script.source)
+            again = await self._pipeline([batch[i][0] for i in unknown])
+            for i, reply in zip(unknown, again, strict=True):
+                replies[i] = reply
+        return replies
+
+    async def _pipeline(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        async with self._client.pipeline(transaction=False) as pipe:
+            for command in commands:
+                pipe.execute_command(*command)
+            return list(await pipe.execute(raise_on_error=False))
+
+
 class _BlockingSentinelPool(SentinelConnectionPool, redis.BlockingConnectionPool):
     """Connections to the master the sentinels name, waiting for a free one as ``from_url``'s pool does."""
 
@@ -116,11 +179,15 @@ class RedisStore:
         self._watcher: asyncio.Task[None] | None = None
         self._prefix = prefix
         self._retention_ms = int(retention * 1000)
-        self._claim = client.register_script(_CLAIM)
-        self._extend = client.register_script(_EXTEND)
-        self._finish = client.register_script(_FINISH)
-        self._release = client.register_script(_RELEASE)
-        self._note = client.register_script(_NOTE)
+        self._calls = _Pipeliner(client)
+        self._claim = _Script(client, _CLAIM)
+        self._extend = _Script(client, _EXTEND)
+        self._finish = _Script(client, _FINISH)
+        self._release = _Script(client, _RELEASE)
+        self._note = _Script(client, _NOTE)
+
+    async def _run(self, script: _Script, key: str, *args: Any) -> Any:
+        return await self._calls.call("EVALSHA", script.sha, 1, key, *args, script=script)
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str, retention: float, connections: int = 64) -> RedisStore:
@@ -159,8 +226,8 @@ class RedisStore:
         )
         return cls(client, prefix=prefix, retention=retention, sentinel=sentinel)
 
-    def _key(self, command_id: str) -> list[Any]:
-        return [f"{self._prefix}command:{command_id}"]
+    def _key(self, command_id: str) -> str:
+        return f"{self._prefix}command:{command_id}"
 
     @_unavailable_on_redis_errors
     async def claim(
@@ -169,19 +236,19 @@ class RedisStore:
         if self._sentinel is not None and self._watcher is None:  # started in the loop that uses the store
             self._watcher = asyncio.create_task(self._follow_master())
         busy = encode_record(Busy(token, fingerprint))
-        current = await self._claim(keys=self._key(command_id), args=[busy, int(lease * 1000), previous or ""])
+        current = await self._run(self._claim, self._key(command_id), busy, int(lease * 1000), previous or "")
         if current is None:
             return Claimed(token)
         return decode_record(current)
 
     @_unavailable_on_redis_errors
     async def extend(self, command_id: str, token: str, lease: float) -> bool:
-        return bool(await self._extend(keys=self._key(command_id), args=[token, int(lease * 1000)]))
+        return bool(await self._run(self._extend, self._key(command_id), token, int(lease * 1000)))
 
     @_unavailable_on_redis_errors
     async def finish(self, command_id: str, token: str, outcome: Done) -> Done | None:
-        current = await self._finish(
-            keys=self._key(command_id), args=[encode_record(outcome), token, self._retention_ms]
+        current = await self._run(
+            self._finish, self._key(command_id), encode_record(outcome), token, self._retention_ms
         )
         if current is None:
             return outcome
@@ -190,15 +257,15 @@ class RedisStore:
 
     @_unavailable_on_redis_errors
     async def release(self, command_id: str, token: str) -> None:
-        await self._release(keys=self._key(command_id), args=[token])
+        await self._run(self._release, self._key(command_id), token)
 
     @_unavailable_on_redis_errors
     async def note_session(self, key: str, record: str, noted_at: int, ttl: float) -> None:
-        await self._note(keys=[f"{self._prefix}session:{key}"], args=[noted_at, record, max(1, int(ttl * 1000))])
+        await self._run(self._note, f"{self._prefix}session:{key}", noted_at, record, max(1, int(ttl * 1000)))
 
     @_unavailable_on_redis_errors
     async def session_note(self, key: str) -> str | None:
-        value = await self._client.get(f"{self._prefix}session:{key}")
+        value = await self._calls.call("GET", f"{self._prefix}session:{key}")
         if value is None:
             return None
         text = value.decode() if isinstance(value, bytes) else str(value)

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+import redis.asyncio as redis
 
 from service.idempotency.memory import MemoryStore
 from service.idempotency.records import Busy, Claimed, Done
@@ -86,3 +87,42 @@ async def test_a_session_note_keeps_the_latest_and_forgets_after_its_time(store:
     assert await store.session_note(key) == "second update"
     await asyncio.sleep(0.5)
     assert await store.session_note(key) is None
+
+
+async def _reads_processed(client: redis.Redis) -> int:
+    return int((await client.info("stats"))["total_reads_processed"])
+
+
+async def test_calls_in_flight_share_round_trips_and_each_gets_its_own_answer() -> None:
+    """300 claims at once, as a full prefetch makes them: Redis's own read counter shows them arriving in a
+    handful of pipelines, and each claim still gets its own answer (a second claim of an id sees the first)."""
+    store = RedisStore.from_url(REDIS_URL, prefix=f"test-{uuid.uuid4().hex}:", retention=5)
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        await store.ping()
+        before = await _reads_processed(client)
+        answers = await asyncio.gather(*(store.claim(f"c{n % 150}", "fp", f"t{n}", 5) for n in range(300)))
+        reads = await _reads_processed(client) - before - 1  # our own INFO
+        assert answers[:150] == [Claimed(f"t{n}") for n in range(150)]
+        assert answers[150:] == [Busy(f"t{n}", "fp") for n in range(150)]
+        assert reads < 30, f"{reads} reads for 300 calls: not pipelined"
+    finally:
+        await store.close()
+        await client.aclose()
+
+
+async def test_scripts_redis_forgot_are_loaded_again() -> None:
+    """SCRIPT FLUSH, as a restart or a failover to a replica that never ran them leaves Redis: the next calls
+    (several in one pipeline) still get their answers."""
+    store = RedisStore.from_url(REDIS_URL, prefix=f"test-{uuid.uuid4().hex}:", retention=5)
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        assert await store.claim("a", "fp", "t1", 5) == Claimed("t1")
+        await client.script_flush()
+        answers = await asyncio.gather(
+            store.claim("a", "fp", "t2", 5), store.claim("b", "fp", "t3", 5), store.session_note("nothing")
+        )
+        assert answers == [Busy("t1", "fp"), Claimed("t3"), None]
+    finally:
+        await store.close()
+        await client.aclose()
