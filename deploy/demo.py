@@ -212,7 +212,9 @@ def main() -> int:
             provider = record.get("provider") or "-"
             # An expiry pointer (session.expired, README) has a session, not a command: those of earlier demo runs
             # come back from the broker's tier queues too.
-            subject = record.get("command_id") or f"expiry {record.get('session_key', '?')[:8]}"
+            # A batch of pointers (service/messaging/pointers.py) has a count instead.
+            pointers = f"expiry x{record['pointers']}" if record.get("pointers") else None
+            subject = record.get("command_id") or pointers or f"expiry {record.get('session_key', '?')[:8]}"
             print(f"   {subject:<16} {provider:<20} {record['outcome']:<16} {record['duration_ms']} ms")
     verdict = "all scenarios behaved" if not failures else f"{failures} scenario(s) misbehaved"
     print(paint("32" if not failures else "31", f"\n{verdict}; service exit code {procs[1].returncode}"))
