@@ -1,8 +1,8 @@
 """Redis store shared by replicas: each operation is one Lua script, atomic on the server.
 
-Calls made while a pipeline is on its way wait for the next one, which carries them all (``_Pipeliner``: one
-round trip and one pooled connection for tens of commands in flight, as ioredis' auto-pipelining does); each
-call still gets its own reply or error.
+Calls made while a pipeline is on its way wait for the next one, which carries them all (``_Pipeliner`` on
+``service.groupcommit``: one round trip and one pooled connection for tens of commands in flight, as ioredis'
+auto-pipelining does); each call still gets its own reply or error.
 
 Either one Redis (``from_url``) or the master that Redis Sentinel names (``through_sentinels``), asked for before
 every new connection and once a second. After a failover the connections to the old master fail (refused, reset,
@@ -23,6 +23,7 @@ from redis.asyncio.connection import AbstractConnection, Connection, parse_url
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.exceptions import NoScriptError, RedisError
 
+from service.groupcommit import GroupCommit
 from service.idempotency.records import (
     Busy,
     Claim,
@@ -111,43 +112,20 @@ class _Script:
 
 
 class _Pipeliner:
-    """Group commit for store calls: while one pipeline waits for its replies, the calls that arrive wait for the
-    next, which carries them all. A call alone goes at once (a pipeline of one)."""
+    """Store calls through one group commit (service.groupcommit): the calls in flight share a pipeline."""
 
     def __init__(self, client: redis.Redis) -> None:
         self._client = client
-        self._waiting: list[tuple[tuple[Any, ...], _Script | None, asyncio.Future[Any]]] = []
-        self._sending: asyncio.Task[None] | None = None
+        self._commit: GroupCommit[tuple[tuple[Any, ...], _Script | None], Any] = GroupCommit(self._send)
 
     async def call(self, *command: Any, script: _Script | None = None) -> Any:
-        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._waiting.append((command, script, done))
-        if self._sending is None:
-            self._sending = asyncio.create_task(self._send_all())
-        return await done
+        return await self._commit.submit((command, script))
 
-    async def _send_all(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, []
-                try:
-                    replies = await self._send(batch)
-                except Exception as exc:  # noqa: BLE001 - the connection failed: every call in the batch learns it
-                    for _, _, done in batch:
-                        if not done.done():
-                            done.set_exception(exc)
-                    continue
-                for (_, _, done), reply in zip(batch, replies, strict=True):
-                    if not done.done():
-                        done.set_exception(reply) if isinstance(reply, Exception) else done.set_result(reply)
-        finally:
-            self._sending = None
-
-    async def _send(self, batch: list[tuple[tuple[Any, ...], _Script | None, asyncio.Future[Any]]]) -> list[Any]:
-        replies = await self._pipeline([command for command, _, _ in batch])
+    async def _send(self, batch: list[tuple[tuple[Any, ...], _Script | None]]) -> list[Any]:
+        replies = await self._pipeline([command for command, _ in batch])
         unknown = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
         if unknown:  # Redis lost its scripts: load them, then run those calls again
-            for script in {id(s): s for _, s, _ in batch if s is not None}.values():
+            for script in {id(s): s for _, s in batch if s is not None}.values():
                 await self._client.script_load(script.source)
             again = await self._pipeline([batch[i][0] for i in unknown])
             for i, reply in zip(unknown, again, strict=True):

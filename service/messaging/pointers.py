@@ -5,7 +5,7 @@ a lone pointer object, as published before pointers were batched, is read too.
 
 ``PointerBatcher`` sends the pointers of many commands in one confirmed publish per tier queue: while a publish
 to a queue waits for its confirm, the pointers that arrive for that queue wait for the next one, which carries
-them all (group commit, as a database commits its log). With one command in flight nothing waits longer than
+them all (``service.groupcommit``). With one command in flight nothing waits longer than
 before; under load one publish and one broker write serve tens of commands. Every caller still returns only
 once its own pointers are confirmed, and a publish that fails fails every caller it carried: their commands are
 requeued, never acked without their pointer.
@@ -13,7 +13,7 @@ requeued, never acked without their pointer.
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -21,6 +21,7 @@ import msgspec
 from msgspec import Struct
 
 from contracts.codec import CONTENT_TYPE
+from service.groupcommit import GroupCommit
 from service.messaging.publisher import PublishFailed
 from service.ports import Publisher
 
@@ -50,45 +51,34 @@ def decode(body: bytes) -> tuple[Pointer, ...]:
 
 
 class PointerBatcher:
+    """One group commit (service.groupcommit) per tier queue; a flush over ``max_batch`` pointers is split."""
+
     def __init__(self, publisher: Publisher, *, max_batch: int = MAX_BATCH) -> None:
         self._publisher = publisher
         self._max_batch = max_batch
-        self._waiting: dict[str, list[tuple[Sequence[Pointer], asyncio.Future[None]]]] = {}
-        self._sending: dict[str, asyncio.Task[None]] = {}
+        self._queues: dict[str, GroupCommit[Sequence[Pointer], None]] = {}
 
     async def send(self, queue: str, pointers: Sequence[Pointer]) -> None:
         """Returns once ``pointers`` are confirmed in ``queue``; raises ``PublishFailed`` otherwise."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(queue, []).append((pointers, done))
-        if queue not in self._sending:
-            self._sending[queue] = asyncio.create_task(self._send_all(queue))
-        await done  # a caller that gives up cancels only its own wait: the publish goes on for the others
+        if (commit := self._queues.get(queue)) is None:
+            commit = self._queues[queue] = GroupCommit(functools.partial(self._flush, queue))
+        await commit.submit(pointers)
 
-    async def _send_all(self, queue: str) -> None:
-        try:
-            while waiting := self._waiting.pop(queue, None):
-                batch: list[tuple[Sequence[Pointer], asyncio.Future[None]]] = []
-                size = 0
-                for item in waiting:
-                    if batch and size + len(item[0]) > self._max_batch:
-                        await self._publish(queue, batch)
-                        batch, size = [], 0
-                    batch.append(item)
-                    size += len(item[0])
-                await self._publish(queue, batch)
-        finally:
-            del self._sending[queue]
+    async def _flush(self, queue: str, waiting: list[Sequence[Pointer]]) -> list[Exception | None]:
+        results: list[Exception | None] = []
+        start, size = 0, 0
+        for end, pointers in enumerate(waiting):
+            if end > start and size + len(pointers) > self._max_batch:
+                results += await self._publish(queue, waiting[start:end])
+                start, size = end, 0
+            size += len(pointers)
+        return results + await self._publish(queue, waiting[start:])
 
-    async def _publish(self, queue: str, batch: list[tuple[Sequence[Pointer], asyncio.Future[None]]]) -> None:
-        body = encode([pointer for pointers, _ in batch for pointer in pointers])
+    async def _publish(self, queue: str, batch: list[Sequence[Pointer]]) -> list[Exception | None]:
         try:
-            await self._publisher.schedule(queue, body, {}, content_type=CONTENT_TYPE)
-        except Exception as exc:  # noqa: BLE001 - every caller learns it; none is acked
+            await self._publisher.schedule(queue, encode([p for pointers in batch for p in pointers]), {},
+                                           content_type=CONTENT_TYPE)  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - every caller in this publish learns it; none is acked
             failure = exc if isinstance(exc, PublishFailed) else PublishFailed(f"{type(exc).__name__} to {queue}")
-            for _, done in batch:
-                if not done.done():
-                    done.set_exception(failure)
-        else:
-            for _, done in batch:
-                if not done.done():
-                    done.set_result(None)
+            return [failure] * len(batch)
+        return [None] * len(batch)

@@ -36,6 +36,16 @@ class FixedClock:
         return NOW
 
 
+class MovingClock:
+    """A clock the test moves: ``clock.at += timedelta(...)``."""
+
+    def __init__(self, start: datetime = NOW) -> None:
+        self.at = start
+
+    def now(self) -> datetime:
+        return self.at
+
+
 class FakePrimer:
     """Answers every call with a session, or raises what ``failures`` holds for the command's id."""
 

@@ -20,20 +20,13 @@ from service.providers.base import ProviderError
 from service.providers.http import HttpReply
 from service.secret import Secret
 from service.settings import AcquiredAccount
+from tests.unit.fakes import MovingClock
 
 APP_KEY = "app-key-9f8e"
 COMPANY_ID = "7b3f7c3e-5b1a-4f43-9c5e-2d8a1c0f6b11"
 MID = "1c9e6a52-0f3d-4a8e-b7a2-9e4b3c2d1f00"
 SESSION_ID = "5d7f3a2e-8c1b-4f6a-9e0d-3b2c1a4f5e6d"
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.at = T0
-
-    def now(self) -> datetime:
-        return self.at
 
 
 class FakeAcquired:
@@ -85,13 +78,13 @@ def reply(status: int, body: Any) -> HttpReply:
     return HttpReply(status, CIMultiDictProxy(CIMultiDict()), b"" if body is None else msgspec.json.encode(body))
 
 
-def provider(api: FakeAcquired, clock: FakeClock | None = None, **account: Any) -> AcquiredProvider:
+def provider(api: FakeAcquired, clock: MovingClock | None = None, **account: Any) -> AcquiredProvider:
     fields: dict[str, Any] = {
         "base_url": "https://test-api.acquired.com",
         "app_id": "app-1",
         "app_key": Secret(APP_KEY),
     }
-    return AcquiredProvider(AcquiredAccount(**{**fields, **account}), api, clock or FakeClock())  # type: ignore[arg-type]
+    return AcquiredProvider(AcquiredAccount(**{**fields, **account}), api, clock or MovingClock(T0))  # type: ignore[arg-type]
 
 
 def create_command(n: int = 1, **fields: Any) -> CreateAcquiredSession:
@@ -120,7 +113,7 @@ async def test_concurrent_commands_share_one_login() -> None:
 
 @pytest.mark.parametrize(("expires_in", "margin"), [(3600, 60), (100, 10)])
 async def test_token_is_refreshed_shortly_before_it_expires(expires_in: int, margin: int) -> None:
-    api, clock = FakeAcquired(expires_in), FakeClock()
+    api, clock = FakeAcquired(expires_in), MovingClock(T0)
     adapter = provider(api, clock)
     await adapter.create(create_command())
     clock.at = T0 + timedelta(seconds=expires_in - margin - 1)
@@ -228,7 +221,7 @@ async def test_discard_keeps_a_newer_token() -> None:
     async def login() -> tuple[str, int]:
         return next(issued)
 
-    cache = TokenCache(FakeClock(), login)
+    cache = TokenCache(MovingClock(T0), login)
     assert await cache.get() == "tok-a"
     cache.discard("tok-a")
     assert await cache.get() == "tok-b"

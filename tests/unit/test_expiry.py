@@ -4,7 +4,7 @@ tests/integration/test_session_expiry.py."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -24,17 +24,9 @@ from service.messaging.pipeline import Pipeline
 from service.messaging.pointers import Pointer
 from service.messaging.topology import EXPIRY_ROUTING_KEY
 from service.tenancy import Tenancy
-from tests.unit.fakes import NOW, FakePublisher, FakeSettlement, OutageStore, unit_settings
+from tests.unit.fakes import NOW, FakePublisher, FakeSettlement, MovingClock, OutageStore, unit_settings
 
 TIERS = (1.0, 10.0, 100.0, 1000.0, 10000.0)
-
-
-class MovingClock:
-    def __init__(self) -> None:
-        self.at = NOW
-
-    def now(self) -> datetime:
-        return self.at
 
 
 class ExpiringPrimer:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -23,7 +23,7 @@ from service.messaging.outcomes import Drop, Later
 from service.messaging.pointers import Pointer, PointerBatcher
 from service.messaging.publisher import PublishFailed
 from service.messaging.topology import EXPIRY_ROUTING_KEY, expiry_queue
-from tests.unit.fakes import NOW, unit_settings
+from tests.unit.fakes import NOW, MovingClock, unit_settings
 
 TIERS = (1.0, 10.0, 100.0, 1000.0, 10000.0)
 
@@ -128,14 +128,6 @@ def test_a_lone_pointer_object_from_before_batching_still_reads() -> None:
             wire.decode(refused)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.at = NOW
-
-    def now(self) -> datetime:
-        return self.at
-
-
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
@@ -150,7 +142,7 @@ class Clock:
 async def test_every_pointer_of_a_returned_batch_gets_exactly_one_fate(batch: list[tuple[float, str]]) -> None:
     """Due and noted: its session.expired; due and superseded or forgotten: nothing; not due: its next tier, with
     the pointers of one tier together. Generated batches, against tier_for and the store's notes."""
-    clock, store, config = Clock(), MemoryStore(retention=3600), unit_settings()
+    clock, store, config = MovingClock(), MemoryStore(retention=3600), unit_settings()
     watch = ExpiryWatch(store, clock, config)
     pointers = []
     for n, (seconds, fate) in enumerate(batch):
